@@ -1,0 +1,13 @@
+// Command copilotconf checks whether an endpoint behaves like the Microsoft Graph Security
+// Copilot sessions API (beta). See README.md.
+package main
+
+import (
+	"os"
+
+	"github.com/copilotconf/copilotconf/runner"
+)
+
+func main() {
+	os.Exit(runner.Main(os.Args[1:], runner.IO{Stdout: os.Stdout, Stderr: os.Stderr, Env: os.LookupEnv}))
+}

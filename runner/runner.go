@@ -1,0 +1,128 @@
+// Package runner is the copilotconf command line: subcommands, flags and environment variables,
+// the choice of target, running the suites in-process, reports and exit codes.
+package runner
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+)
+
+// Exit codes of the copilotconf command.
+const (
+	// ExitOK: every selected non-advisory spec passed (advisory ones too with --strict);
+	// for validate, every document is valid.
+	ExitOK = 0
+	// ExitFailed: a non-advisory spec failed (any spec with --strict), the run timed out or was
+	// interrupted; for validate, a document is invalid.
+	ExitFailed = 1
+	// ExitUsage: bad flags, environment or configuration.
+	ExitUsage = 2
+	// ExitTarget: the target could not be reached, or rejected the credentials or the workspace,
+	// before any spec ran.
+	ExitTarget = 3
+)
+
+// exitError carries an exit code with the one-line message printed for it.
+type exitError struct {
+	code int
+	err  error
+}
+
+func (e *exitError) Error() string { return e.err.Error() }
+func (e *exitError) Unwrap() error { return e.err }
+
+func usageErrorf(format string, args ...any) error {
+	return &exitError{code: ExitUsage, err: fmt.Errorf(format, args...)}
+}
+
+func targetErrorf(format string, args ...any) error {
+	return &exitError{code: ExitTarget, err: fmt.Errorf(format, args...)}
+}
+
+// Env looks up environment variables; tests pass a map, main passes os.LookupEnv.
+type Env func(key string) (string, bool)
+
+// IO is where a command reads its environment and writes its output.
+type IO struct {
+	Stdout io.Writer
+	Stderr io.Writer
+	Env    Env
+}
+
+const mainUsage = `copilotconf checks whether an endpoint behaves like the Microsoft Graph
+Security Copilot sessions API (beta).
+
+Usage:
+  copilotconf [run] [flags]        run the conformance suites (the default)
+  copilotconf serve [flags]        run the reference server in the foreground
+  copilotconf validate --kind K FILE...
+                                   validate JSON documents against the embedded schemas
+  copilotconf specs [--json]       list every spec: ID, labels, requirement
+  copilotconf version              print the version
+
+Run "copilotconf <command> --help" for the flags of a command.
+` + exitCodesHelp
+
+const exitCodesHelp = `
+Exit codes:
+  0  all selected non-advisory specs passed (with --strict: all specs); validate: all valid
+  1  a non-advisory spec failed (with --strict: any spec), or the run timed out or was
+     interrupted; validate: a document is invalid
+  2  usage or configuration error
+  3  the target is unreachable, or rejected the credentials or the workspace before any spec ran
+`
+
+// Main runs the copilotconf command with args (without the program name) and returns the exit code.
+func Main(args []string, stdio IO) int {
+	if stdio.Env == nil {
+		stdio.Env = func(string) (string, bool) { return "", false }
+	}
+	cmd, rest := "run", args
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		cmd, rest = args[0], args[1:]
+	} else if len(args) > 0 && (args[0] == "-h" || args[0] == "--help" || args[0] == "-help") {
+		fmt.Fprint(stdio.Stdout, mainUsage)
+		return ExitOK
+	}
+	var err error
+	switch cmd {
+	case "run":
+		return runCommand(rest, stdio)
+	case "serve":
+		err = serveCommand(rest, stdio)
+	case "validate":
+		return validateCommand(rest, stdio)
+	case "specs":
+		err = specsCommand(rest, stdio)
+	case "version":
+		err = versionCommand(rest, stdio)
+	case "help":
+		fmt.Fprint(stdio.Stdout, mainUsage)
+		return ExitOK
+	default:
+		err = usageErrorf("unknown command %q (want run, serve, validate, specs or version; see copilotconf --help)", cmd)
+	}
+	return report(err, stdio)
+}
+
+// report prints err as one line and turns it into an exit code.
+func report(err error, stdio IO) int {
+	if err == nil {
+		return ExitOK
+	}
+	if errors.Is(err, errHelpShown) {
+		return ExitOK
+	}
+	fmt.Fprintf(stdio.Stderr, "copilotconf: %s\n", oneLine(err.Error()))
+	var ee *exitError
+	if errors.As(err, &ee) {
+		return ee.code
+	}
+	return ExitUsage
+}
+
+func oneLine(s string) string {
+	return strings.Join(strings.Fields(s), " ")
+}

@@ -1,0 +1,65 @@
+package runner
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/copilotconf/copilotconf/mockserver"
+)
+
+const serveSynopsis = "copilotconf serve [--addr 127.0.0.1:8080] [--token TOKEN] [--workspace ID,...]"
+
+const serveHelp = `
+Runs the reference implementation of the API in the foreground until SIGINT or SIGTERM.
+Without --token it accepts any non-empty bearer token; a request without one still gets 401.
+`
+
+func serveCommand(args []string, stdio IO) error {
+	fs := newFlagSet("serve")
+	addr := fs.String("addr", "127.0.0.1:8080", "address to listen on")
+	token := fs.String("token", envDefault(stdio.Env, "COPILOTCONF_TOKEN", ""), "the only bearer token accepted (default: any non-empty token)")
+	workspaces := fs.String("workspace", "default", "comma-separated workspace ids that exist")
+	rest, err := parseInterleaved(fs, args, stdio, serveSynopsis, serveHelp)
+	if err != nil {
+		return err
+	}
+	if len(rest) > 0 {
+		return usageErrorf("serve takes no arguments, got %q", rest[0])
+	}
+	if _, _, err := net.SplitHostPort(*addr); err != nil {
+		return usageErrorf("invalid --addr %q: %v", *addr, err)
+	}
+	var ws []string
+	for _, w := range strings.Split(*workspaces, ",") {
+		if w = strings.TrimSpace(w); w != "" {
+			ws = append(ws, w)
+		}
+	}
+	if len(ws) == 0 {
+		return usageErrorf("--workspace must name at least one workspace")
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+	inst, err := mockserver.Listen(*addr, mockserver.Options{Token: *token, Workspaces: ws})
+	if err != nil {
+		return usageErrorf("cannot listen on %s: %v", *addr, err)
+	}
+	auth := "any non-empty bearer token"
+	if *token != "" {
+		auth = "only the configured bearer token"
+	}
+	fmt.Fprintf(stdio.Stdout, "copilotconf reference server listening on %s (workspaces %s; accepts %s)\n", inst.URL(), strings.Join(ws, ", "), auth)
+	<-ctx.Done()
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := inst.Shutdown(shutdownCtx); err != nil {
+		return fmt.Errorf("shutting down: %w", err)
+	}
+	fmt.Fprintln(stdio.Stdout, "copilotconf reference server stopped")
+	return nil
+}

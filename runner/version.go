@@ -1,0 +1,51 @@
+package runner
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"runtime/debug"
+)
+
+// Version is set at build time with -ldflags "-X github.com/copilotconf/copilotconf/runner.Version=v1.2.3";
+// otherwise the module version from the build information is used.
+var Version = ""
+
+func version() string {
+	if Version != "" {
+		return Version
+	}
+	if info, ok := debug.ReadBuildInfo(); ok && info.Main.Version != "" && info.Main.Version != "(devel)" {
+		return info.Main.Version
+	}
+	return "dev"
+}
+
+func versionCommand(args []string, stdio IO) error {
+	fs := newFlagSet("version")
+	rest, err := parseInterleaved(fs, args, stdio, "copilotconf version", "")
+	if err != nil {
+		return err
+	}
+	if len(rest) > 0 {
+		return usageErrorf("version takes no arguments")
+	}
+	_, err = fmt.Fprintf(stdio.Stdout, "copilotconf %s\n", version())
+	return err
+}
+
+// maxDocument bounds what validate reads from one file.
+const maxDocument = 64 << 20
+
+func readAllLimited(r io.Reader) ([]byte, error) {
+	b, err := io.ReadAll(io.LimitReader(r, maxDocument+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(b) > maxDocument {
+		return nil, fmt.Errorf("document larger than %d bytes", maxDocument)
+	}
+	return b, nil
+}
+
+var _ = os.Stdin

@@ -1,0 +1,92 @@
+package suites
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/copilotconf/copilotconf/internal/httpclient"
+	"github.com/copilotconf/copilotconf/internal/uuid"
+)
+
+// The @odata.type values of the two resources.
+const (
+	sessionType = "#microsoft.graph.security.securityCopilot.session"
+	promptType  = "#microsoft.graph.security.securityCopilot.prompt"
+)
+
+// fullMetadata is the Accept header that asks for odata.metadata=full.
+const fullMetadata = "application/json;odata.metadata=full"
+
+func workspacePath() string {
+	return "/security/securityCopilot/workspaces/" + url.PathEscape(env().cfg.Workspace)
+}
+
+func sessionsPath() string { return workspacePath() + "/sessions" }
+
+func sessionPath(id string) string { return sessionsPath() + "/" + url.PathEscape(id) }
+
+func promptsPath(sessionID string) string { return sessionPath(sessionID) + "/prompts" }
+
+func promptPath(sessionID, promptID string) string {
+	return promptsPath(sessionID) + "/" + url.PathEscape(promptID)
+}
+
+// query builds OData query options from name/value pairs.
+func query(pairs ...string) url.Values {
+	q := url.Values{}
+	for i := 0; i+1 < len(pairs); i += 2 {
+		q.Add(pairs[i], pairs[i+1])
+	}
+	return q
+}
+
+func getRequest(label, path string, q url.Values) httpclient.Request {
+	return httpclient.Request{Method: http.MethodGet, Path: path, Query: q, Label: label}
+}
+
+func jsonRequest(label, method, path string, body []byte) httpclient.Request {
+	return httpclient.Request{
+		Method: method, Path: path, Body: body, Label: label,
+		Header: http.Header{"Content-Type": {"application/json"}},
+	}
+}
+
+// mustJSON encodes a request body built by the suite itself, without HTML escaping.
+func mustJSON(v any) []byte {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		panic(fmt.Sprintf("encoding a request body: %v", err))
+	}
+	return bytes.TrimRight(b.Bytes(), "\n")
+}
+
+// runName names an object created by this run so that people can find it in their tenant.
+func runName(purpose string) string {
+	return fmt.Sprintf("copilotconf %s %s", env().cfg.RunID, purpose)
+}
+
+// unknownID is an id no target holds: a fresh random UUID.
+func unknownID() string { return uuid.New() }
+
+// window is the span of time in which the target handled a request.
+type window struct{ from, to time.Time }
+
+func windowOf(ex *httpclient.Exchange) window {
+	return window{from: ex.Started, to: ex.Started.Add(ex.Duration)}
+}
+
+// httpRequest is the request type of the shared client.
+type httpRequest = httpclient.Request
+
+// odataString quotes a string literal for $filter ('' escapes a quote).
+func odataString(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
+
+// odataTime writes a DateTimeOffset literal for $filter.
+func odataTime(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.0000000Z") }

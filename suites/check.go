@@ -1,0 +1,111 @@
+package suites
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	. "github.com/onsi/ginkgo/v2"
+
+	"github.com/copilotconf/copilotconf/internal/httpclient"
+)
+
+// transcriptBodyLimit caps each body shown in a failure message.
+const transcriptBodyLimit = 4096
+
+// T is the per-spec check context. Checks collect problems and the spec fails once, at the end,
+// with every problem, the requirement it breaks and the HTTP exchanges involved. Require-style
+// checks stop the spec at once when later checks would be meaningless.
+type T struct {
+	ctx       context.Context
+	spec      Spec
+	problems  []string
+	exchanges []*httpclient.Exchange
+	aborted   bool
+}
+
+func newT(ctx context.Context, s Spec) *T { return &T{ctx: ctx, spec: s} }
+
+// Errorf records a problem and lets the spec go on.
+func (t *T) Errorf(format string, args ...any) {
+	t.problems = append(t.problems, fmt.Sprintf(format, args...))
+}
+
+// Fatalf records a problem and ends the spec now.
+func (t *T) Fatalf(format string, args ...any) {
+	t.Errorf(format, args...)
+	t.aborted = true
+	Fail(t.message(), 1)
+}
+
+// FailNow ends the spec now with the problems recorded so far.
+func (t *T) FailNow() {
+	if len(t.problems) == 0 {
+		t.Errorf("the check stopped without a recorded reason")
+	}
+	t.aborted = true
+	Fail(t.message(), 1)
+}
+
+// Failed reports whether a problem has been recorded.
+func (t *T) Failed() bool { return len(t.problems) > 0 }
+
+// Uses attaches exchanges made elsewhere (shared fixtures) to this spec's transcript.
+func (t *T) Uses(exchanges ...*httpclient.Exchange) {
+	for _, ex := range exchanges {
+		if ex == nil {
+			continue
+		}
+		seen := false
+		for _, have := range t.exchanges {
+			if have == ex {
+				seen = true
+				break
+			}
+		}
+		if !seen {
+			t.exchanges = append(t.exchanges, ex)
+		}
+	}
+}
+
+// Do sends a request through the shared client and records the exchange in the transcript.
+func (t *T) Do(req httpclient.Request) *httpclient.Exchange {
+	ex := env().do(t.ctx, req)
+	t.Uses(ex)
+	return ex
+}
+
+// finish fails the spec with everything collected; a panic in the body becomes a problem too.
+func (t *T) finish() {
+	if t.aborted {
+		return
+	}
+	if r := recover(); r != nil {
+		t.Errorf("the check itself panicked: %v", r)
+	}
+	if len(t.problems) > 0 {
+		t.aborted = true
+		Fail(t.message(), 1)
+	}
+}
+
+// message renders the failure: rule, documentation, problems and the redacted exchanges.
+func (t *T) message() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s\n", t.spec.Text())
+	fmt.Fprintf(&b, "level: %s, operation: %s\n", t.spec.Level, t.spec.Operation)
+	fmt.Fprintf(&b, "documentation: %s\n", t.spec.Doc)
+	fmt.Fprintf(&b, "\n%d problem(s):\n", len(t.problems))
+	for i, p := range t.problems {
+		fmt.Fprintf(&b, "  %d. %s\n", i+1, indentContinuation(p, "     "))
+	}
+	for i, ex := range t.exchanges {
+		fmt.Fprintf(&b, "\nexchange %d of %d:\n%s\n", i+1, len(t.exchanges), env().client.Transcript(ex, transcriptBodyLimit))
+	}
+	return env().client.Redact(b.String())
+}
+
+func indentContinuation(s, indent string) string {
+	return strings.ReplaceAll(strings.TrimRight(s, "\n"), "\n", "\n"+indent)
+}

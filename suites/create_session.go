@@ -1,0 +1,128 @@
+package suites
+
+import (
+	"net/http"
+	"strings"
+
+	. "github.com/onsi/ginkgo/v2"
+
+	"github.com/copilotconf/copilotconf/fixtures"
+	"github.com/copilotconf/copilotconf/schemas"
+)
+
+// expectCreatedValid checks a create response: 201 and a JSON object, valid against kind unless
+// kind is empty. It ends the spec when there is no created object to look at.
+func expectCreatedValid(t *T, c createdEntity, kind schemas.Kind) map[string]any {
+	t.Uses(c.Exchange)
+	requireStatus(t, c.Exchange, http.StatusCreated)
+	obj := requireObject(t, c.Exchange)
+	if kind != "" {
+		expectValid(t, c.Exchange.Label+" response body", kind, obj)
+	}
+	return obj
+}
+
+// expectRejected sends a request the API must refuse and checks for an OData error.
+func expectRejected(t *T, label, method, path string, body []byte, status int) {
+	ex := t.Do(jsonRequest(label, method, path, body))
+	expectODataError(t, ex, status)
+}
+
+// requestFixture loads a deliberately bad request body.
+func requestFixture(t *T, name string) []byte {
+	b, err := fixtures.Request(name)
+	if err != nil {
+		t.Fatalf("loading request fixture %s: %v", name, err)
+	}
+	return b
+}
+
+var _ = Describe("Create session", func() {
+	conformance(Spec{ID: "SESS-CREATE-01", Level: Core, Operation: CreateSession, Doc: DocCreateSession, Mutating: true,
+		Requirement: "returns 201 Created with the created session, valid against the session schema"}, func(t *T) {
+		expectCreatedValid(t, plainSession(t).createdEntity, schemas.Session)
+	})
+
+	conformance(Spec{ID: "SESS-CREATE-02", Level: Core, Operation: CreateSession, Doc: DocCreateSession, Mutating: true,
+		Requirement: "echoes displayName exactly, non-ASCII text included"}, func(t *T) {
+		s := documentedSession(t)
+		obj := expectCreatedValid(t, s.createdEntity, "")
+		if got, _ := obj["displayName"].(string); got != s.Name {
+			t.Errorf("create session: expected displayName %q, got %s", s.Name, describeMember(obj, "displayName"))
+		}
+	})
+
+	conformance(Spec{ID: "SESS-CREATE-03", Level: Core, Operation: CreateSession, Doc: DocSessionResource, Mutating: true,
+		Requirement: "gives every created session its own non-empty id"}, func(t *T) {
+		sessions := mustSessions(t, documentedSession, plainSession)
+		u := updatedSession(t)
+		ids := []string{sessions[0].ID, sessions[1].ID, u.Created.ID}
+		expectNoDuplicates(t, "ids of three created sessions", ids)
+	})
+
+	conformance(Spec{ID: "SESS-CREATE-04", Level: Core, Operation: CreateSession, Doc: DocSessionResource, Mutating: true,
+		Requirement: "sets createdDateTime equal to lastModifiedDateTime, within the request window"}, func(t *T) {
+		s := plainSession(t)
+		obj := expectCreatedValid(t, s.createdEntity, "")
+		created, ok1 := expectTimestamp(t, "created session", obj, "createdDateTime")
+		modified, ok2 := expectTimestamp(t, "created session", obj, "lastModifiedDateTime")
+		if ok1 && ok2 && !created.Equal(modified) {
+			t.Errorf("created session: expected createdDateTime (%s) to equal lastModifiedDateTime (%s)", obj["createdDateTime"], obj["lastModifiedDateTime"])
+		}
+		if ok1 {
+			expectWithin(t, "created session createdDateTime", created, s.window())
+		}
+	})
+
+	conformance(Spec{ID: "SESS-CREATE-05", Level: Core, Operation: CreateSession, Doc: DocCreateSession, Mutating: true,
+		Requirement: "accepts the documented request body, which carries @odata.type"}, func(t *T) {
+		expectCreatedValid(t, documentedSession(t).createdEntity, schemas.Session)
+	})
+
+	conformance(Spec{ID: "SESS-CREATE-06", Level: OData, Operation: CreateSession, Doc: DocErrors, Mutating: true,
+		Requirement: "answers malformed JSON with 400 and an OData error"}, func(t *T) {
+		expectRejected(t, "create session with malformed JSON", http.MethodPost, sessionsPath(), requestFixture(t, "malformed.json"), http.StatusBadRequest)
+	})
+
+	conformance(Spec{ID: "SESS-CREATE-07", Level: OData, Operation: CreateSession, Doc: DocErrors, Mutating: true,
+		Requirement: "answers a displayName of the wrong JSON type with 400 and an OData error"}, func(t *T) {
+		expectRejected(t, "create session with a numeric displayName", http.MethodPost, sessionsPath(), requestFixture(t, "session-wrong-type.json"), http.StatusBadRequest)
+	})
+
+	conformance(Spec{ID: "SESS-CREATE-08", Level: Advisory, Operation: CreateSession, Doc: DocCreateSession, Mutating: true,
+		Requirement: "answers a body without the required displayName with 400"}, func(t *T) {
+		expectRejected(t, "create session without displayName", http.MethodPost, sessionsPath(), requestFixture(t, "session-missing-displayname.json"), http.StatusBadRequest)
+	})
+
+	conformance(Spec{ID: "SESS-CREATE-09", Level: Advisory, Operation: CreateSession, Doc: DocErrors, Mutating: true,
+		Requirement: "answers a body with an undocumented property with 400"}, func(t *T) {
+		expectRejected(t, "create session with an unknown property", http.MethodPost, sessionsPath(), requestFixture(t, "session-unknown-property.json"), http.StatusBadRequest)
+	})
+
+	conformance(Spec{ID: "SESS-CREATE-10", Level: Advisory, Operation: CreateSession, Doc: DocODataProtocol, Mutating: true,
+		Requirement: "sends a Location header with the new session's URL"}, func(t *T) {
+		s := plainSession(t)
+		expectCreatedValid(t, s.createdEntity, "")
+		loc := s.Exchange.ResponseHeader.Get("Location")
+		switch {
+		case loc == "":
+			t.Errorf("create session: expected a Location header, there is none")
+		case s.ID != "" && !strings.Contains(loc, s.ID):
+			t.Errorf("create session: expected the Location header to name the new session %q, got %q", s.ID, loc)
+		}
+	})
+
+	conformance(Spec{ID: "SESS-CREATE-11", Level: Core, Operation: CreateSession, Doc: DocCreateSession, Mutating: true,
+		Requirement: "answers with Content-Type application/json"}, func(t *T) {
+		s := plainSession(t)
+		expectCreatedValid(t, s.createdEntity, "")
+		expectJSONMediaType(t, s.Exchange)
+	})
+
+	conformance(Spec{ID: "SESS-CREATE-12", Level: OData, Operation: CreateSession, Doc: DocODataJSON, Mutating: true,
+		Requirement: "names a single session in @odata.context (…/sessions/$entity)"}, func(t *T) {
+		s := plainSession(t)
+		obj := expectCreatedValid(t, s.createdEntity, "")
+		expectContext(t, "create session", obj, sessionsContext()+"/$entity")
+	})
+})

@@ -1,0 +1,74 @@
+package suites
+
+import (
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+
+	"github.com/copilotconf/copilotconf/internal/httpclient"
+)
+
+// CreatedObject is a session or prompt the run created on the target. The API has no DELETE,
+// so these stay in the tenant; the runner lists them in created.json and the summary.
+type CreatedObject struct {
+	Kind      string `json:"kind"` // "session" or "prompt"
+	ID        string `json:"id,omitempty"`
+	SessionID string `json:"sessionId,omitempty"`
+	Name      string `json:"name,omitempty"` // displayName of a session, content of a prompt
+	URL       string `json:"url"`
+}
+
+// ledger records every object a successful POST created, including ones a non-conformant
+// target created from a request it should have rejected.
+type ledger struct {
+	mu   sync.Mutex
+	list []CreatedObject
+}
+
+func (l *ledger) observe(ex *httpclient.Exchange) {
+	if ex == nil || ex.Method != http.MethodPost || ex.Status < 200 || ex.Status > 299 {
+		return
+	}
+	u, err := url.Parse(ex.URL)
+	if err != nil {
+		return
+	}
+	segments := strings.Split(strings.Trim(u.Path, "/"), "/")
+	last := strings.ToLower(segments[len(segments)-1])
+	var body struct {
+		ID          any `json:"id"`
+		DisplayName any `json:"displayName"`
+		Content     any `json:"content"`
+	}
+	_ = json.Unmarshal(ex.ResponseBody, &body)
+	obj := CreatedObject{URL: ex.URL, ID: stringOf(body.ID)}
+	switch last {
+	case "sessions":
+		obj.Kind, obj.Name = "session", stringOf(body.DisplayName)
+	case "prompts":
+		obj.Kind, obj.Name = "prompt", stringOf(body.Content)
+		if len(segments) >= 2 {
+			obj.SessionID = segments[len(segments)-2]
+		}
+	default:
+		return
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.list = append(l.list, obj)
+}
+
+func (l *ledger) objects() []CreatedObject {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return append([]CreatedObject(nil), l.list...)
+}
+
+func stringOf(v any) string {
+	if s, ok := v.(string); ok {
+		return s
+	}
+	return ""
+}

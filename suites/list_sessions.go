@@ -1,0 +1,164 @@
+package suites
+
+import (
+	"net/http"
+	"time"
+
+	. "github.com/onsi/ginkgo/v2"
+
+	"github.com/copilotconf/copilotconf/schemas"
+)
+
+func listSessionsRequest(label string, pairs ...string) httpRequest {
+	return getRequest(label, sessionsPath(), query(pairs...))
+}
+
+func sessionsContext() string {
+	return "security/securityCopilot/workspaces('" + env().cfg.Workspace + "')/sessions"
+}
+
+var _ = Describe("List sessions", func() {
+	conformance(Spec{ID: "SESS-LIST-01", Level: Core, Operation: ListSessions, Doc: DocListSessions,
+		Requirement: "returns 200 with a collection whose value is an array"}, func(t *T) {
+		ex := t.Do(listSessionsRequest("list sessions"))
+		requireStatus(t, ex, http.StatusOK)
+		if obj := expectObject(t, ex); obj != nil {
+			valueArray(t, "list sessions", obj)
+		}
+	})
+
+	conformance(Spec{ID: "SESS-LIST-02", Level: Core, Operation: ListSessions, Doc: DocSessionResource,
+		Requirement: "returns a collection valid against the schema, every item a valid session"}, func(t *T) {
+		walk(t, listSessionsRequest("list sessions", "$top", "50"), schemas.SessionCollection)
+	})
+
+	conformance(Spec{ID: "SESS-LIST-03", Level: Core, Operation: ListSessions, Doc: DocListSessions, Mutating: true,
+		Requirement: "lists a session the run created (following @odata.nextLink)"}, func(t *T) {
+		s := mustSessions(t, plainSession)[0]
+		pages, _ := walk(t, listSessionsRequest("list sessions"), "")
+		if !contains(idsOf(allItems(pages)), s.ID) {
+			t.Errorf("list sessions: the session created by this run (id %q) is not in the %d listed", s.ID, len(allItems(pages)))
+		}
+	})
+
+	conformance(Spec{ID: "SESS-LIST-04", Level: OData, Operation: ListSessions, Doc: DocODataJSON,
+		Requirement: "names the sessions collection in @odata.context"}, func(t *T) {
+		ex := t.Do(listSessionsRequest("list sessions", "$top", "1"))
+		requireStatus(t, ex, http.StatusOK)
+		expectContext(t, "list sessions", requireObject(t, ex), sessionsContext())
+	})
+
+	conformance(Spec{ID: "SESS-LIST-05", Level: OData, Operation: ListSessions, Doc: DocPaging, Mutating: true,
+		Requirement: "bounds a page by $top and gives @odata.nextLink when more sessions exist"}, func(t *T) {
+		mustSessions(t, documentedSession, plainSession)
+		ex := t.Do(listSessionsRequest("list sessions with $top=1", "$top", "1"))
+		requireStatus(t, ex, http.StatusOK)
+		obj := requireObject(t, ex)
+		if items, ok := valueArray(t, "list sessions with $top=1", obj); ok && len(items) != 1 {
+			t.Errorf("list sessions with $top=1: expected exactly 1 item (at least 2 sessions exist), got %d", len(items))
+		}
+		if link, _ := obj["@odata.nextLink"].(string); link == "" {
+			t.Errorf("list sessions with $top=1: expected an @odata.nextLink string (at least 2 sessions exist), got %s", describeMember(obj, "@odata.nextLink"))
+		}
+	})
+
+	conformance(Spec{ID: "SESS-LIST-06", Level: OData, Operation: ListSessions, Doc: DocPaging, Mutating: true,
+		Requirement: "visits every session exactly once when next links are followed"}, func(t *T) {
+		want := mustSessions(t, documentedSession, plainSession)
+		pages, complete := walk(t, listSessionsRequest("list sessions with $top=2", "$top", "2"), "")
+		ids := idsOf(allItems(pages))
+		expectNoDuplicates(t, "sessions across pages", ids)
+		if complete {
+			for _, s := range want {
+				if !contains(ids, s.ID) {
+					t.Errorf("paging: session %q created by this run was never listed in %d pages", s.ID, len(pages))
+				}
+			}
+		}
+		for i, p := range pages {
+			if len(p.Items) > 2 {
+				t.Errorf("paging: page %d has %d items, more than $top=2", i+1, len(p.Items))
+			}
+		}
+	})
+
+	conformance(Spec{ID: "SESS-LIST-07", Level: OData, Operation: ListSessions, Doc: DocQueryParameters, Mutating: true,
+		Requirement: "gives the total in @odata.count with $count=true"}, func(t *T) {
+		mustSessions(t, documentedSession, plainSession)
+		pages, complete := walk(t, listSessionsRequest("list sessions with $count=true", "$count", "true", "$top", "2"), "")
+		if !complete || len(pages) == 0 {
+			return
+		}
+		expectCount(t, "list sessions with $count=true", pages[0].Body, len(allItems(pages)))
+	})
+
+	conformance(Spec{ID: "SESS-LIST-08", Level: OData, Operation: ListSessions, Doc: DocQueryParameters, Mutating: true,
+		Requirement: "returns only id and the selected properties with $select"}, func(t *T) {
+		mustSessions(t, plainSession)
+		ex := t.Do(listSessionsRequest("list sessions with $select=displayName", "$select", "displayName", "$top", "5"))
+		requireStatus(t, ex, http.StatusOK)
+		items, _ := valueArray(t, "list sessions with $select", requireObject(t, ex))
+		if len(items) == 0 {
+			t.Errorf("list sessions with $select: expected at least one session, got none")
+		}
+		for _, it := range items {
+			expectOnlyProperties(t, "a session listed with $select=displayName", it, []string{"id", "displayName"}, []string{"id", "displayName"})
+			expectValid(t, "a session listed with $select=displayName", schemas.SessionSelect, it)
+		}
+	})
+
+	conformance(Spec{ID: "SESS-LIST-09", Level: OData, Operation: ListSessions, Doc: DocQueryParameters, Mutating: true,
+		Requirement: "returns exactly the sessions whose displayName matches $filter eq"}, func(t *T) {
+		s := mustSessions(t, plainSession)[0]
+		pages, _ := walk(t, listSessionsRequest("list sessions with $filter", "$filter", "displayName eq "+odataString(s.Name)), "")
+		items := allItems(pages)
+		if !contains(idsOf(items), s.ID) {
+			t.Errorf("$filter displayName eq %s: the matching session %q is missing", odataString(s.Name), s.ID)
+		}
+		for _, it := range items {
+			if name, _ := it["displayName"].(string); name != s.Name {
+				t.Errorf("$filter displayName eq %s: got session %v named %s", odataString(s.Name), it["id"], jsonText(it["displayName"], true))
+			}
+		}
+	})
+
+	conformance(Spec{ID: "SESS-LIST-10", Level: OData, Operation: ListSessions, Doc: DocQueryParameters,
+		Requirement: "answers a $filter with no match with 200 and an empty value array"}, func(t *T) {
+		ex := t.Do(listSessionsRequest("list sessions with a $filter matching nothing", "$filter", "displayName eq "+odataString(runName("no such session "+unknownID()))))
+		requireStatus(t, ex, http.StatusOK)
+		if items, ok := valueArray(t, "empty $filter result", requireObject(t, ex)); ok && len(items) != 0 {
+			t.Errorf("a $filter that matches nothing: expected \"value\": [], got %d items", len(items))
+		}
+	})
+
+	conformance(Spec{ID: "SESS-LIST-11", Level: OData, Operation: ListSessions, Doc: DocQueryParameters, Mutating: true,
+		Requirement: "accepts query options without the $ prefix (top=1 means $top=1)"}, func(t *T) {
+		mustSessions(t, documentedSession, plainSession)
+		ex := t.Do(listSessionsRequest("list sessions with top=1", "top", "1"))
+		requireStatus(t, ex, http.StatusOK)
+		if items, ok := valueArray(t, "list sessions with top=1", requireObject(t, ex)); ok && len(items) != 1 {
+			t.Errorf("list sessions with top=1: expected exactly 1 item (at least 2 sessions exist), got %d", len(items))
+		}
+	})
+
+	conformance(Spec{ID: "SESS-LIST-12", Level: OData, Operation: ListSessions, Doc: DocQueryParameters, Mutating: true,
+		Requirement: "returns exactly the sessions created in a createdDateTime range given by $filter ge and le"}, func(t *T) {
+		s := mustSessions(t, plainSession)[0]
+		created, ok := expectTimestamp(t, "the created session", s.Body, "createdDateTime")
+		if !ok {
+			t.FailNow()
+		}
+		from, to := created.Add(-time.Second), created.Add(time.Second)
+		filter := "createdDateTime ge " + odataTime(from) + " and createdDateTime le " + odataTime(to)
+		pages, _ := walk(t, listSessionsRequest("list sessions with a createdDateTime range", "$filter", filter), "")
+		items := allItems(pages)
+		if !contains(idsOf(items), s.ID) {
+			t.Errorf("$filter %s: the session %q created at %s is missing", filter, s.ID, s.Body["createdDateTime"])
+		}
+		for _, it := range items {
+			if ts, err := parseTimestamp(it["createdDateTime"]); err != nil || ts.Before(from) || ts.After(to) {
+				t.Errorf("$filter %s: got session %v created at %s, outside the range", filter, it["id"], jsonText(it["createdDateTime"], true))
+			}
+		}
+	})
+})

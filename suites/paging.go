@@ -1,0 +1,97 @@
+package suites
+
+import (
+	"fmt"
+	"net/http"
+	"net/url"
+
+	"github.com/copilotconf/copilotconf/internal/httpclient"
+	"github.com/copilotconf/copilotconf/schemas"
+)
+
+// page is one page of a collection.
+type page struct {
+	Exchange *httpclient.Exchange
+	Body     map[string]any
+	Items    []map[string]any
+	NextLink string
+}
+
+// walk requests a collection and follows @odata.nextLink until the last page. It records a
+// problem (and stops) on a failed page, a body that is no collection, a next link that is not
+// an absolute URL, a next link seen before, or more than MaxPages pages. Items are checked
+// against itemKind unless it is empty.
+func walk(t *T, first httpclient.Request, collectionKind schemas.Kind) ([]page, bool) {
+	var pages []page
+	seen := map[string]bool{}
+	req := first
+	for n := 1; ; n++ {
+		if n > env().cfg.MaxPages {
+			t.Errorf("%s: still getting next links after %d pages; paging does not end", first.Label, env().cfg.MaxPages)
+			return pages, false
+		}
+		ex := t.Do(req)
+		if !expectStatus(t, ex, http.StatusOK) {
+			return pages, false
+		}
+		body := expectObject(t, ex)
+		if body == nil {
+			return pages, false
+		}
+		if collectionKind != "" {
+			expectValid(t, fmt.Sprintf("%s page %d", first.Label, n), collectionKind, body)
+		}
+		items, ok := valueArray(t, fmt.Sprintf("%s page %d", first.Label, n), body)
+		if !ok {
+			return pages, false
+		}
+		p := page{Exchange: ex, Body: body, Items: items}
+		raw, has := body["@odata.nextLink"]
+		if has {
+			link, isString := raw.(string)
+			u, err := url.Parse(link)
+			if !isString || err != nil || !u.IsAbs() {
+				t.Errorf("%s page %d: @odata.nextLink must be an absolute URL, got %s", first.Label, n, jsonText(raw, true))
+				return append(pages, p), false
+			}
+			p.NextLink = link
+		}
+		pages = append(pages, p)
+		if p.NextLink == "" {
+			return pages, true
+		}
+		if seen[p.NextLink] {
+			t.Errorf("%s page %d: @odata.nextLink repeats an earlier link (%s); paging would never end", first.Label, n, p.NextLink)
+			return pages, false
+		}
+		seen[p.NextLink] = true
+		req = httpclient.Request{Method: http.MethodGet, Path: p.NextLink, Label: fmt.Sprintf("%s (page %d)", first.Label, n+1)}
+	}
+}
+
+// allItems flattens pages.
+func allItems(pages []page) []map[string]any {
+	var out []map[string]any
+	for _, p := range pages {
+		out = append(out, p.Items...)
+	}
+	return out
+}
+
+// idsOf returns the ids of items in order (items without a string id give "").
+func idsOf(items []map[string]any) []string {
+	out := make([]string, len(items))
+	for i, it := range items {
+		out[i], _ = it["id"].(string)
+	}
+	return out
+}
+
+func contains(list []string, s string) bool {
+	for _, v := range list {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,199 @@
+package suites
+
+import (
+	"fmt"
+	"net/http"
+	"regexp"
+	"sort"
+
+	. "github.com/onsi/ginkgo/v2"
+
+	"github.com/copilotconf/copilotconf/schemas"
+)
+
+// sample is one response body the schema specs look at.
+type sample struct {
+	what string
+	kind string // "session" or "prompt": what the body (or its value items) holds
+	body map[string]any
+}
+
+// sampleResponses fetches a session, a prompt and both collections (minimal and full metadata).
+func sampleResponses(t *T) []sample {
+	p := mustPrompts(t)
+	full := http.Header{"Accept": {fullMetadata}}
+	reqs := []struct {
+		kind string
+		req  httpRequest
+	}{
+		{"session", getRequest("get session", sessionPath(p.Session.ID), nil)},
+		{"prompt", getRequest("get prompt", promptPath(p.Session.ID, p.First.ID), nil)},
+		{"session", getRequest("list sessions", sessionsPath(), query("$top", "5"))},
+		{"prompt", getRequest("list prompts", promptsPath(p.Session.ID), nil)},
+		{"session", httpRequest{Method: http.MethodGet, Path: sessionPath(p.Session.ID), Header: full, Label: "get session with odata.metadata=full"}},
+		{"prompt", httpRequest{Method: http.MethodGet, Path: promptsPath(p.Session.ID), Header: full, Label: "list prompts with odata.metadata=full"}},
+	}
+	var out []sample
+	for _, r := range reqs {
+		ex := t.Do(r.req)
+		if expectStatus(t, ex, http.StatusOK) {
+			if obj := expectObject(t, ex); obj != nil {
+				out = append(out, sample{r.req.Label, r.kind, obj})
+			}
+		}
+	}
+	return append(out,
+		sample{"create session response", "session", p.Session.Body},
+		sample{"create prompt response", "prompt", p.First.Body})
+}
+
+// entity is an object found in a sample together with where it was found and what it is.
+type entity struct {
+	where string
+	kind  string // "session" or "prompt"
+	obj   map[string]any
+}
+
+// entitiesIn finds the sessions and prompts in a sample, expanded prompts included.
+func entitiesIn(s sample) []entity {
+	var out []entity
+	var visit func(where, kind string, obj map[string]any)
+	visit = func(where, kind string, obj map[string]any) {
+		out = append(out, entity{where, kind, obj})
+		if prompts, ok := obj["prompts"].([]any); ok {
+			for i, p := range prompts {
+				if po, ok := p.(map[string]any); ok {
+					visit(fmt.Sprintf("%s/prompts/%d", where, i), "prompt", po)
+				}
+			}
+		}
+	}
+	if items, ok := s.body["value"].([]any); ok {
+		for i, it := range items {
+			if obj, ok := it.(map[string]any); ok {
+				visit(fmt.Sprintf("%s: /value/%d", s.what, i), s.kind, obj)
+			}
+		}
+		return out
+	}
+	visit(s.what, s.kind, s.body)
+	return out
+}
+
+var documentedProperties = map[string][]string{
+	"session": {"id", "displayName", "createdDateTime", "lastModifiedDateTime", "prompts"},
+	"prompt":  {"id", "type", "content", "skillName", "inputs", "skillInputDescriptors", "createdDateTime", "lastModifiedDateTime", "evaluations"},
+}
+
+var odataTypes = map[string]string{"session": sessionType, "prompt": promptType}
+
+// graphTimestamp is the form Graph writes: UTC with a literal Z and 0-7 fractional digits.
+var graphTimestamp = regexp.MustCompile(`^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,7})?Z$`)
+
+func timestampsOf(e entity) map[string]any {
+	out := map[string]any{}
+	for _, name := range []string{"createdDateTime", "lastModifiedDateTime"} {
+		if v, ok := e.obj[name]; ok {
+			out[name] = v
+		}
+	}
+	return out
+}
+
+var _ = Describe("Schema", func() {
+	conformance(Spec{ID: "SCHEMA-01", Level: Advisory, Operation: GetSession, Doc: DocSessionResource, Mutating: true,
+		Requirement: "writes timestamps in UTC with a literal Z and at most 7 fractional digits, as Graph does"}, func(t *T) {
+		for _, s := range sampleResponses(t) {
+			for _, e := range entitiesIn(s) {
+				for name, v := range timestampsOf(e) {
+					if str, _ := v.(string); !graphTimestamp.MatchString(str) {
+						t.Errorf("%s: %s is %s, expected the form 2025-10-22T20:12:13.759634Z", e.where, name, jsonText(v, true))
+					}
+				}
+			}
+		}
+	})
+
+	conformance(Spec{ID: "SCHEMA-02", Level: Core, Operation: GetSession, Doc: DocSessionResource, Mutating: true,
+		Requirement: "writes every timestamp as a DateTimeOffset with an explicit offset, in UTC"}, func(t *T) {
+		for _, s := range sampleResponses(t) {
+			for _, e := range entitiesIn(s) {
+				for name, v := range timestampsOf(e) {
+					ts, err := parseTimestamp(v)
+					if err != nil {
+						t.Errorf("%s: %s: %v", e.where, name, err)
+						continue
+					}
+					if _, offset := ts.Zone(); offset != 0 {
+						t.Errorf("%s: %s is %s, expected UTC (offset Z or +00:00)", e.where, name, jsonText(v, true))
+					}
+				}
+			}
+		}
+	})
+
+	conformance(Spec{ID: "SCHEMA-03", Level: Core, Operation: GetSession, Doc: DocSessionResource, Mutating: true,
+		Requirement: "returns no properties beyond the documented ones (annotations aside)"}, func(t *T) {
+		for _, s := range sampleResponses(t) {
+			if _, isCollection := s.body["value"]; isCollection {
+				expectOnlyProperties(t, s.what+" (collection)", s.body, []string{"value"}, nil)
+			}
+			for _, e := range entitiesIn(s) {
+				expectOnlyProperties(t, e.where, e.obj, documentedProperties[e.kind], nil)
+			}
+		}
+	})
+
+	conformance(Spec{ID: "SCHEMA-04", Level: Core, Operation: GetSession, Doc: DocSessionResource, Mutating: true,
+		Requirement: "gives the exact @odata.type of the resource whenever it writes one"}, func(t *T) {
+		for _, s := range sampleResponses(t) {
+			for _, e := range entitiesIn(s) {
+				if v, ok := e.obj["@odata.type"]; ok && v != odataTypes[e.kind] {
+					t.Errorf("%s: expected @odata.type %q, got %s", e.where, odataTypes[e.kind], jsonText(v, true))
+				}
+			}
+		}
+	})
+})
+
+var _ = Describe("Sessions and their prompts", func() {
+	conformance(Spec{ID: "REL-01", Level: Core, Operation: GetSession, Doc: DocSessionResource, Mutating: true,
+		Requirement: "leaves the prompts navigation property out of a session unless it is expanded"}, func(t *T) {
+		p := mustPrompts(t)
+		got := getSession(t, "get a session that has prompts", p.Session.ID)
+		if v, ok := got["prompts"]; ok {
+			t.Errorf("get session without $expand: expected no \"prompts\" member, got %s", jsonText(v, true))
+		}
+		ex := t.Do(getRequest("list sessions", sessionsPath(), query("$filter", "displayName eq "+odataString(p.Session.Name))))
+		requireStatus(t, ex, http.StatusOK)
+		items, _ := valueArray(t, "list sessions", requireObject(t, ex))
+		for _, it := range items {
+			if v, ok := it["prompts"]; ok {
+				t.Errorf("list sessions without $expand: session %v has a \"prompts\" member %s", it["id"], jsonText(v, true))
+			}
+		}
+	})
+
+	conformance(Spec{ID: "REL-02", Level: Advisory, Operation: GetSession, Doc: DocQueryParameters, Mutating: true,
+		Requirement: "inlines exactly the session's own prompts with $expand=prompts (not documented for this API, so advisory)"}, func(t *T) {
+		p := mustPrompts(t)
+		got := getSession(t, "get session with $expand=prompts", p.Session.ID, "$expand", "prompts")
+		raw, ok := got["prompts"].([]any)
+		if !ok {
+			t.Fatalf("get session with $expand=prompts: expected a \"prompts\" array, got %s", describeMember(got, "prompts"))
+		}
+		var ids []string
+		for i, v := range raw {
+			obj, _ := v.(map[string]any)
+			expectValid(t, fmt.Sprintf("expanded prompt %d", i), schemas.Prompt, obj)
+			id, _ := obj["id"].(string)
+			ids = append(ids, id)
+		}
+		want := []string{p.First.ID, p.Second.ID}
+		sort.Strings(ids)
+		sort.Strings(want)
+		if fmt.Sprint(ids) != fmt.Sprint(want) {
+			t.Errorf("get session with $expand=prompts: expected exactly the prompts %v, got %v", want, ids)
+		}
+	})
+})

@@ -1,0 +1,165 @@
+package suites
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+	"sync"
+
+	. "github.com/onsi/ginkgo/v2"
+)
+
+// Level says how much weight a failing spec carries.
+type Level string
+
+// The three requirement levels of the API facts sheet.
+const (
+	// Core requirements are stated on the method and resource pages; a conformance claim needs them.
+	Core Level = "core"
+	// OData requirements are OData/Graph protocol behaviour the pages refer to.
+	OData Level = "odata"
+	// Advisory requirements are SHOULDs or points the sources leave ambiguous; they fail the run
+	// only in strict mode.
+	Advisory Level = "advisory"
+)
+
+// Operation is the label naming the API operation a spec exercises.
+type Operation string
+
+// The operation labels.
+const (
+	ListSessions  Operation = "list-sessions"
+	CreateSession Operation = "create-session"
+	GetSession    Operation = "get-session"
+	UpdateSession Operation = "update-session"
+	ListPrompts   Operation = "list-prompts"
+	CreatePrompt  Operation = "create-prompt"
+	GetPrompt     Operation = "get-prompt"
+	Protocol      Operation = "protocol"
+)
+
+// MutatingLabel marks every spec that sends POST or PATCH (directly or through a shared fixture).
+const MutatingLabel = "mutating"
+
+// Documentation pages the requirements come from.
+const (
+	docBase            = "https://learn.microsoft.com/en-us/graph/"
+	DocListSessions    = docBase + "api/security-securitycopilot-workspace-list-sessions?view=graph-rest-beta"
+	DocCreateSession   = docBase + "api/security-securitycopilot-workspace-post-sessions?view=graph-rest-beta"
+	DocGetSession      = docBase + "api/security-securitycopilot-session-get?view=graph-rest-beta"
+	DocUpdateSession   = docBase + "api/security-securitycopilot-session-update?view=graph-rest-beta"
+	DocListPrompts     = docBase + "api/security-securitycopilot-session-list-prompts?view=graph-rest-beta"
+	DocCreatePrompt    = docBase + "api/security-securitycopilot-session-post-prompts?view=graph-rest-beta"
+	DocGetPrompt       = docBase + "api/security-securitycopilot-prompt-get?view=graph-rest-beta"
+	DocSessionResource = docBase + "api/resources/security-securitycopilot-session?view=graph-rest-beta"
+	DocPromptResource  = docBase + "api/resources/security-securitycopilot-prompt?view=graph-rest-beta"
+	DocQueryParameters = docBase + "query-parameters"
+	DocPaging          = docBase + "paging"
+	DocErrors          = docBase + "errors"
+	DocAuth            = docBase + "auth/auth-concepts"
+	DocODataJSON       = "https://docs.oasis-open.org/odata/odata-json-format/v4.01/odata-json-format-v4.01.html"
+	DocODataProtocol   = "https://docs.oasis-open.org/odata/odata/v4.01/odata-v4.01-part1-protocol.html"
+)
+
+// Spec is the metadata of one conformance check: the single place a check is described.
+// The Ginkgo text, the labels, `copilotconf specs` and failure messages are all derived from it.
+type Spec struct {
+	ID          string    `json:"id"`
+	Level       Level     `json:"level"`
+	Operation   Operation `json:"operation"`
+	Mutating    bool      `json:"mutating"`
+	Requirement string    `json:"requirement"`
+	Doc         string    `json:"doc"`
+}
+
+// Labels returns the Ginkgo labels of the spec.
+func (s Spec) Labels() []string {
+	labels := []string{string(s.Level), string(s.Operation)}
+	if s.Mutating {
+		labels = append(labels, MutatingLabel)
+	}
+	return labels
+}
+
+// Text returns the Ginkgo text of the spec: its ID followed by the requirement.
+func (s Spec) Text() string { return fmt.Sprintf("[%s] %s", s.ID, s.Requirement) }
+
+// registry collects the specs as Ginkgo builds its tree; it is written only during tree
+// construction and read after the run.
+var registry = struct {
+	sync.Mutex
+	specs map[string]Spec
+}{specs: map[string]Spec{}}
+
+func register(s Spec) {
+	registry.Lock()
+	defer registry.Unlock()
+	if s.ID == "" || s.Requirement == "" || s.Doc == "" || s.Level == "" || s.Operation == "" {
+		panic(fmt.Sprintf("incomplete spec metadata: %+v", s))
+	}
+	if _, dup := registry.specs[s.ID]; dup {
+		panic("duplicate spec ID " + s.ID)
+	}
+	registry.specs[s.ID] = s
+}
+
+// registeredSpecs returns the specs registered so far, sorted by ID.
+func registeredSpecs() []Spec {
+	registry.Lock()
+	defer registry.Unlock()
+	out := make([]Spec, 0, len(registry.specs))
+	for _, s := range registry.specs {
+		out = append(out, s)
+	}
+	sort.Slice(out, func(i, j int) bool { return specOrder(out[i].ID) < specOrder(out[j].ID) })
+	return out
+}
+
+// specOrder sorts IDs by prefix in documentation order, then by number.
+func specOrder(id string) string {
+	prefixes := []string{"SESS-LIST", "SESS-CREATE", "SESS-GET", "SESS-UPDATE", "PROMPT-LIST", "PROMPT-CREATE", "PROMPT-GET", "REL", "SCHEMA", "PROTO"}
+	for i, p := range prefixes {
+		if strings.HasPrefix(id, p+"-") {
+			return fmt.Sprintf("%02d-%s", i, id)
+		}
+	}
+	return "99-" + id
+}
+
+// specIDFromText extracts the spec ID from a Ginkgo leaf text "[ID] requirement".
+func specIDFromText(text string) string {
+	if !strings.HasPrefix(text, "[") {
+		return ""
+	}
+	end := strings.Index(text, "]")
+	if end < 0 {
+		return ""
+	}
+	return text[1:end]
+}
+
+// conformance declares one spec: an It whose text, labels and failure messages come from s.
+func conformance(s Spec, body func(t *T)) bool {
+	register(s)
+	return It(s.Text(), Label(s.Labels()...), func(ctx SpecContext) {
+		t := newT(ctx, s)
+		defer t.finish()
+		body(t)
+	})
+}
+
+// entry builds a DescribeTable entry for a spec; the table body receives the spec's T.
+func entry(s Spec, params ...any) TableEntry {
+	register(s)
+	args := append([]any{Label(s.Labels()...), s}, params...)
+	return Entry(s.Text(), args...)
+}
+
+// runEntry adapts a table body taking (t, params) to Ginkgo's table function signature.
+func runEntry[P any](body func(t *T, p P)) func(ctx SpecContext, s Spec, p P) {
+	return func(ctx SpecContext, s Spec, p P) {
+		t := newT(ctx, s)
+		defer t.finish()
+		body(t, p)
+	}
+}
