@@ -1,0 +1,205 @@
+package mockserver
+
+import (
+	"crypto/rand"
+	"crypto/subtle"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Options configure a Server.
+type Options struct {
+	// Token is the accepted bearer token. "" accepts any non-empty bearer
+	// token; otherwise only this exact token is accepted.
+	Token string
+	// Workspaces lists the workspace ids that exist (matched
+	// case-insensitively); nil means []string{"default"}. Other ids → 404.
+	Workspaces []string
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+	// MaxBodyBytes limits request bodies; 0 means 1 MiB. Larger bodies → 413.
+	MaxBodyBytes int64
+}
+
+const defaultMaxBodyBytes = 1 << 20
+
+// Server is the API as an http.Handler. It is safe for concurrent use.
+type Server struct {
+	token        string
+	now          func() time.Time
+	maxBodyBytes int64
+	workspaces   map[string]string // lower-cased id → id as configured
+	store        *store
+	nonce        string // ties $skiptoken values to this server instance
+}
+
+// New validates opts and returns a Server with an empty store.
+func New(opts Options) (*Server, error) {
+	if opts.MaxBodyBytes < 0 {
+		return nil, errors.New("mockserver: MaxBodyBytes must not be negative")
+	}
+	s := &Server{
+		token:        opts.Token,
+		now:          opts.Now,
+		maxBodyBytes: opts.MaxBodyBytes,
+		workspaces:   make(map[string]string),
+	}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	if s.maxBodyBytes == 0 {
+		s.maxBodyBytes = defaultMaxBodyBytes
+	}
+	ws := opts.Workspaces
+	if ws == nil {
+		ws = []string{"default"}
+	}
+	for _, id := range ws {
+		if id == "" {
+			return nil, errors.New("mockserver: empty workspace id")
+		}
+		key := strings.ToLower(id)
+		if _, dup := s.workspaces[key]; dup {
+			return nil, fmt.Errorf("mockserver: duplicate workspace id %q", id)
+		}
+		s.workspaces[key] = id
+	}
+	var n [6]byte
+	if _, err := rand.Read(n[:]); err != nil {
+		return nil, fmt.Errorf("mockserver: %w", err)
+	}
+	s.nonce = hex.EncodeToString(n[:])
+	s.store = newStore(ws)
+	return s, nil
+}
+
+// reqCtx carries what every stage of one request needs.
+type reqCtx struct {
+	r               *http.Request
+	requestID       string
+	clientRequestID string
+	root            string // service root, "http://host"
+	meta            metadataLevel
+	ieee754         bool // IEEE754Compatible=true: Int64 values as strings
+	now             time.Time
+}
+
+// response is a rendered answer before it is written. Every response,
+// success or error, is written by writeJSON.
+type response struct {
+	status int
+	header http.Header // operation-specific headers (Allow, Location, WWW-Authenticate)
+	body   *jsonObject
+}
+
+// ServeHTTP runs one request: common context, panic recovery, auth,
+// routing, the operation, then writeJSON.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	rc := s.newReqCtx(r)
+	resp := s.safeHandle(rc)
+	s.writeJSON(w, rc, resp)
+}
+
+func (s *Server) newReqCtx(r *http.Request) *reqCtx {
+	rc := &reqCtx{r: r, requestID: newUUID()}
+	rc.clientRequestID = r.Header.Get("client-request-id")
+	if rc.clientRequestID == "" {
+		rc.clientRequestID = rc.requestID
+	}
+	scheme := "http"
+	if r.TLS != nil {
+		scheme = "https"
+	}
+	host := r.Host
+	if host == "" {
+		host = "localhost"
+	}
+	rc.root = scheme + "://" + host
+	rc.meta, rc.ieee754 = negotiate(r.Header.Values("Accept"))
+	return rc
+}
+
+// safeHandle turns a panic into an OData error so a client never sees a
+// dropped connection. A 500 here is always a bug in this package.
+func (s *Server) safeHandle(rc *reqCtx) (resp *response) {
+	defer func() {
+		if v := recover(); v != nil {
+			if rc.now.IsZero() { // the clock itself failed
+				rc.now = time.Now()
+			}
+			resp = errorResponse(rc, fmt.Errorf("panic: %v", v))
+		}
+	}()
+	rc.now = s.now()
+	if err := s.authenticate(rc.r); err != nil {
+		return errorResponse(rc, err)
+	}
+	resp, err := s.route(rc)
+	if err != nil {
+		return errorResponse(rc, err)
+	}
+	return resp
+}
+
+// authenticate enforces "Authorization: Bearer <token>" on every request.
+func (s *Server) authenticate(r *http.Request) error {
+	h := r.Header.Get("Authorization")
+	if strings.TrimSpace(h) == "" {
+		return unauthorized("Access token is empty.")
+	}
+	scheme, token, _ := strings.Cut(strings.TrimSpace(h), " ")
+	if !strings.EqualFold(scheme, "Bearer") {
+		return unauthorized("Authorization header must use the Bearer scheme.")
+	}
+	token = strings.TrimSpace(token)
+	if token == "" {
+		return unauthorized("Access token is empty.")
+	}
+	if s.token != "" && subtle.ConstantTimeCompare([]byte(token), []byte(s.token)) != 1 {
+		return unauthorized("Access token validation failure. Invalid audience.")
+	}
+	return nil
+}
+
+// writeJSON is the single place where a response reaches the wire. It
+// completes resp with the headers every response carries, encodes the
+// ordered body and writes both.
+//
+// Seam for fault switches: at the marked point resp.status, resp.header
+// and resp.body are final and nothing has been written, so a later feature
+// that deliberately breaks conformance (wrong status, missing header,
+// altered or missing body member) changes the response there, in one place.
+func (s *Server) writeJSON(w http.ResponseWriter, rc *reqCtx, resp *response) {
+	if resp.header == nil {
+		resp.header = http.Header{}
+	}
+	resp.header.Set("Content-Type", contentType(rc.meta, rc.ieee754))
+	resp.header.Set("request-id", rc.requestID)
+	resp.header.Set("client-request-id", rc.clientRequestID)
+	resp.header.Set("OData-Version", "4.0")
+	resp.header.Set("Date", rc.now.UTC().Format(http.TimeFormat))
+
+	// (fault switches hook in here)
+
+	b, err := resp.body.MarshalJSON()
+	if err != nil {
+		// Bodies are built from encodable values only; keep the promise of
+		// an OData error anyway.
+		b, _ = errorResponse(rc, err).body.MarshalJSON()
+		resp.status = http.StatusInternalServerError
+	}
+	h := w.Header()
+	for k, vs := range resp.header {
+		h[k] = vs
+	}
+	h.Set("Content-Length", strconv.Itoa(len(b)))
+	w.WriteHeader(resp.status)
+	if rc.r.Method != http.MethodHead {
+		_, _ = w.Write(b)
+	}
+}
