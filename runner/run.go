@@ -5,7 +5,6 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
-	"io"
 	"net/url"
 	"os"
 	"regexp"
@@ -19,6 +18,9 @@ import (
 	"github.com/copilotconf/copilotconf/schemas"
 	"github.com/copilotconf/copilotconf/suites"
 )
+
+// preflightRetryWait bounds the retries of the preflight request.
+const preflightRetryWait = 3 * time.Second
 
 const runSynopsis = "copilotconf [run] [--target URL] [--token TOKEN] [--workspace ID] [flags]"
 
@@ -146,17 +148,24 @@ func run(o runOptions, stdio IO) (int, error) {
 		target = inst.URL()
 		description = target + " (embedded reference server)"
 	}
-	client, err := httpclient.New(httpclient.Config{
+	clientCfg := httpclient.Config{
 		BaseURL:        target,
 		Token:          token,
 		RequestTimeout: o.requestTimeout,
 		MaxRetryWait:   o.maxRetryWait,
 		UserAgent:      "copilotconf/" + version(),
-	})
+	}
+	client, err := httpclient.New(clientCfg)
 	if err != nil {
 		return 0, usageErrorf("%v", err)
 	}
-	if err := preflight(client, o.workspace); err != nil {
+	// The preflight gives up on an unreachable target after a few seconds of retries.
+	clientCfg.MaxRetryWait = min(o.maxRetryWait, preflightRetryWait)
+	preflightClient, err := httpclient.New(clientCfg)
+	if err != nil {
+		return 0, usageErrorf("%v", err)
+	}
+	if err := preflight(preflightClient, o.workspace); err != nil {
 		return 0, err
 	}
 	validator, err := schemas.New()
@@ -167,7 +176,7 @@ func run(o runOptions, stdio IO) (int, error) {
 	fmt.Fprintf(stdio.Stdout, "copilotconf %s: run %s against %s, workspace %q\n", version(), runID, client.Redact(redactURL(description)), o.workspace)
 	result, err := suites.Run(suites.Config{
 		Client: client, Validator: validator, Workspace: o.workspace, RunID: runID,
-		ClockSkew: o.clockSkew, Out: consoleWriter(stdio.Stdout, o.verbose),
+		ClockSkew: o.clockSkew, Out: stdio.Stdout,
 	}, o.suiteConfig(), o.reporterConfig())
 	if err != nil {
 		return 0, err
@@ -210,9 +219,6 @@ func (o runOptions) reporterConfig() types.ReporterConfig {
 	}
 	return c
 }
-
-// consoleWriter is where Ginkgo's progress goes.
-func consoleWriter(w io.Writer, verbose bool) io.Writer { return w }
 
 func randomHex(n int) string {
 	b := make([]byte, n)

@@ -3,6 +3,7 @@ package runner
 import (
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"strings"
 
@@ -88,4 +89,18 @@ func kindNames() []string {
 		names = append(names, string(k))
 	}
 	return names
+}
+
+// maxDocument bounds what validate reads from one file.
+const maxDocument = 64 << 20
+
+func readAllLimited(r io.Reader) ([]byte, error) {
+	b, err := io.ReadAll(io.LimitReader(r, maxDocument+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(b) > maxDocument {
+		return nil, fmt.Errorf("document larger than %d bytes", maxDocument)
+	}
+	return b, nil
 }

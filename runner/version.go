@@ -2,8 +2,6 @@ package runner
 
 import (
 	"fmt"
-	"io"
-	"os"
 	"runtime/debug"
 )
 
@@ -33,19 +31,3 @@ func versionCommand(args []string, stdio IO) error {
 	_, err = fmt.Fprintf(stdio.Stdout, "copilotconf %s\n", version())
 	return err
 }
-
-// maxDocument bounds what validate reads from one file.
-const maxDocument = 64 << 20
-
-func readAllLimited(r io.Reader) ([]byte, error) {
-	b, err := io.ReadAll(io.LimitReader(r, maxDocument+1))
-	if err != nil {
-		return nil, err
-	}
-	if len(b) > maxDocument {
-		return nil, fmt.Errorf("document larger than %d bytes", maxDocument)
-	}
-	return b, nil
-}
-
-var _ = os.Stdin

@@ -85,7 +85,7 @@ func windowOf(ex *httpclient.Exchange) window {
 // httpRequest is the request type of the shared client.
 type httpRequest = httpclient.Request
 
-// odataString quotes a string literal for $filter ('' escapes a quote).
+// odataString quotes a string literal for $filter (” escapes a quote).
 func odataString(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
 
 // odataTime writes a DateTimeOffset literal for $filter.

@@ -10,8 +10,12 @@ import (
 	"github.com/copilotconf/copilotconf/internal/httpclient"
 )
 
-// transcriptBodyLimit caps each body shown in a failure message.
-const transcriptBodyLimit = 4096
+// Limits of a failure message: each body shown is cut after transcriptBodyLimit bytes, and of
+// a long series of exchanges (paging) the first and last shownExchanges are shown.
+const (
+	transcriptBodyLimit = 4096
+	shownExchanges      = 4
+)
 
 // T is the per-spec check context. Checks collect problems and the spec fails once, at the end,
 // with every problem, the requirement it breaks and the HTTP exchanges involved. Require-style
@@ -101,6 +105,12 @@ func (t *T) message() string {
 		fmt.Fprintf(&b, "  %d. %s\n", i+1, indentContinuation(p, "     "))
 	}
 	for i, ex := range t.exchanges {
+		if omitted := len(t.exchanges) - 2*shownExchanges; omitted > 0 && i == shownExchanges {
+			fmt.Fprintf(&b, "\n(%d exchanges in the middle omitted)\n", omitted)
+		}
+		if len(t.exchanges) > 2*shownExchanges && i >= shownExchanges && i < len(t.exchanges)-shownExchanges {
+			continue
+		}
 		fmt.Fprintf(&b, "\nexchange %d of %d:\n%s\n", i+1, len(t.exchanges), env().client.Transcript(ex, transcriptBodyLimit))
 	}
 	return env().client.Redact(b.String())

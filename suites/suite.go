@@ -107,4 +107,3 @@ func Catalog() ([]Spec, error) {
 type noopTestingT struct{}
 
 func (noopTestingT) Fail() {}
-

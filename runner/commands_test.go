@@ -1,0 +1,172 @@
+package runner_test
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/copilotconf/copilotconf/fixtures"
+)
+
+func TestValidateAcceptsEveryDocumentedExample(t *testing.T) {
+	kinds := map[string]string{
+		"list-sessions.response.json": "session-collection", "create-session.response.json": "session",
+		"get-session.response.json": "session", "update-session.response.json": "session",
+		"list-prompts.response.json": "prompt-collection", "create-prompt.response.json": "prompt",
+		"get-prompt.response.json": "prompt", "error-bad-request.response.json": "error",
+		"error-expand-not-supported.response.json": "error", "error-invalid-range.response.json": "error",
+		"error-too-many-requests.response.json": "error",
+	}
+	dir := t.TempDir()
+	for name, kind := range kinds {
+		body, err := fixtures.Example(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		path := filepath.Join(dir, name)
+		if err := os.WriteFile(path, body, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		r := copilotconf(t, nil, "validate", "--kind", kind, path)
+		if r.code != 0 || !strings.Contains(r.stdout, "valid "+kind) {
+			t.Errorf("%s as %s: expected exit 0, got %s", name, kind, r)
+		}
+	}
+}
+
+func TestValidateRejectsEveryInvalidFixtureWithItsPointer(t *testing.T) {
+	docs, err := fixtures.InvalidDocuments()
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	for _, d := range docs {
+		path := filepath.Join(dir, d.File)
+		if err := os.WriteFile(path, d.Body, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		r := copilotconf(t, nil, "validate", "--kind", d.Kind, path)
+		pointer := d.Pointer
+		if pointer == "" {
+			pointer = "/"
+		}
+		if r.code != 1 || !strings.Contains(r.stdout, path+": "+pointer+": ") {
+			t.Errorf("%s (%s): expected exit 1 and a line %q, got %s", d.File, d.Defect, path+": "+pointer+": …", r)
+		}
+	}
+}
+
+func TestValidateNotJSON(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "page.html")
+	if err := os.WriteFile(path, []byte("<html>oops</html>"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if r := copilotconf(t, nil, "validate", "--kind", "session", path); r.code != 1 || !strings.Contains(r.stdout, path+": /: ") {
+		t.Errorf("expected exit 1 and a line for the file, got %s", r)
+	}
+}
+
+func TestSpecsListsEverySpecOnce(t *testing.T) {
+	r := copilotconf(t, nil, "specs", "--json")
+	var specs []struct {
+		ID          string   `json:"id"`
+		Requirement string   `json:"requirement"`
+		Doc         string   `json:"doc"`
+		Labels      []string `json:"labels"`
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &specs); err != nil || r.code != 0 {
+		t.Fatalf("specs --json: %v, %s", err, r)
+	}
+	levels := map[string]bool{"core": true, "odata": true, "advisory": true}
+	ops := map[string]bool{"list-sessions": true, "create-session": true, "get-session": true, "update-session": true,
+		"list-prompts": true, "create-prompt": true, "get-prompt": true, "protocol": true}
+	seen := map[string]bool{}
+	for _, s := range specs {
+		if seen[s.ID] {
+			t.Errorf("spec ID %s listed twice", s.ID)
+		}
+		seen[s.ID] = true
+		var nLevel, nOp int
+		for _, l := range s.Labels {
+			if levels[l] {
+				nLevel++
+			}
+			if ops[l] {
+				nOp++
+			}
+		}
+		if nLevel != 1 || nOp != 1 || s.Requirement == "" || !strings.HasPrefix(s.Doc, "https://") {
+			t.Errorf("spec %s: expected one level label, one operation label, a requirement and a doc page, got %+v", s.ID, s)
+		}
+	}
+	table := copilotconf(t, nil, "specs")
+	if table.code != 0 || !strings.HasPrefix(table.stdout, "ID ") || strings.Count(table.stdout, "\n") != len(specs)+2 {
+		t.Errorf("specs table: expected a header, %d rows and a count, got %s", len(specs), table)
+	}
+}
+
+func TestServeAnswersUntilSignalled(t *testing.T) {
+	addr := freeAddr(t)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, os.Args[0], "serve", "--addr", addr, "--token", "serve-token")
+	cmd.Env = append(cleanEnv(), childEnv+"=1")
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	lines := bufio.NewScanner(stdout)
+	if !lines.Scan() || !strings.Contains(lines.Text(), "listening on http://"+addr) {
+		t.Fatalf("serve did not announce its address: %q", lines.Text())
+	}
+	url := "http://" + addr + "/security/securityCopilot/workspaces/default/sessions"
+	for token, want := range map[string]int{"": 401, "other": 401, "serve-token": 200} {
+		req, _ := http.NewRequest(http.MethodGet, url, nil)
+		if token != "" {
+			req.Header.Set("Authorization", "Bearer "+token)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != want {
+			t.Errorf("token %q: expected %d, got %d", token, want, resp.StatusCode)
+		}
+	}
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	rest := ""
+	for lines.Scan() {
+		rest += lines.Text() + "\n"
+	}
+	if err := cmd.Wait(); err != nil {
+		t.Errorf("serve did not exit cleanly on SIGTERM: %v", err)
+	}
+	if !strings.Contains(rest, "stopped") {
+		t.Errorf("serve did not say it stopped: %q", rest)
+	}
+}
+
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().String()
+}

@@ -1,0 +1,71 @@
+package runner_test
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/copilotconf/copilotconf/runner"
+)
+
+// The tests run the command in a child process (this test binary re-executed), because Ginkgo
+// runs its suite once per process, just as the built binary does.
+const childEnv = "COPILOTCONF_TEST_CHILD"
+
+func TestMain(m *testing.M) {
+	if os.Getenv(childEnv) == "1" {
+		os.Exit(runner.Main(os.Args[1:], runner.IO{Stdout: os.Stdout, Stderr: os.Stderr, Env: os.LookupEnv}))
+	}
+	os.Exit(m.Run())
+}
+
+// result is what one command invocation showed the user.
+type result struct {
+	code           int
+	stdout, stderr string
+}
+
+// copilotconf runs the command with args; env adds variables (the COPILOTCONF_* ones of the
+// parent are removed so that the developer's shell cannot change the outcome).
+func copilotconf(t *testing.T, env map[string]string, args ...string) result {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, os.Args[0], args...)
+	cmd.Dir = t.TempDir()
+	cmd.Env = append(cleanEnv(), childEnv+"=1")
+	for k, v := range env {
+		cmd.Env = append(cmd.Env, k+"="+v)
+	}
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	err := cmd.Run()
+	code := 0
+	if err != nil {
+		exitErr, ok := err.(*exec.ExitError)
+		if !ok {
+			t.Fatalf("running copilotconf %v: %v", args, err)
+		}
+		code = exitErr.ExitCode()
+	}
+	return result{code, stdout.String(), stderr.String()}
+}
+
+func cleanEnv() []string {
+	var out []string
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "COPILOTCONF_") {
+			out = append(out, kv)
+		}
+	}
+	return out
+}
+
+func (r result) String() string {
+	return fmt.Sprintf("exit %d\n--- stdout\n%s\n--- stderr\n%s", r.code, r.stdout, r.stderr)
+}
