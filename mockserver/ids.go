@@ -1,9 +1,9 @@
 package mockserver
 
 import (
-	"crypto/rand"
-	"encoding/hex"
 	"time"
+
+	"github.com/copilotconf/copilotconf/internal/uuid"
 )
 
 // Timestamp layouts.
@@ -17,28 +17,8 @@ const (
 	tick = 100 * time.Nanosecond
 )
 
-// newUUID returns a random (version 4, RFC 9562 variant) UUID in lower-case
-// canonical form.
-func newUUID() string {
-	var b [16]byte
-	if _, err := rand.Read(b[:]); err != nil {
-		// crypto/rand.Read never returns an error on supported platforms.
-		panic("mockserver: crypto/rand failed: " + err.Error())
-	}
-	b[6] = b[6]&0x0f | 0x40 // version 4
-	b[8] = b[8]&0x3f | 0x80 // variant 10
-	var s [36]byte
-	hex.Encode(s[0:8], b[0:4])
-	s[8] = '-'
-	hex.Encode(s[9:13], b[4:6])
-	s[13] = '-'
-	hex.Encode(s[14:18], b[6:8])
-	s[18] = '-'
-	hex.Encode(s[19:23], b[8:10])
-	s[23] = '-'
-	hex.Encode(s[24:36], b[10:16])
-	return string(s[:])
-}
+// newUUID returns a random version 4 UUID in lower-case canonical form.
+func newUUID() string { return uuid.New() }
 
 // formatTimestamp renders t in the wire form (UTC, 7 fractional digits, Z).
 func formatTimestamp(t time.Time) string {

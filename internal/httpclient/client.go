@@ -6,7 +6,6 @@ package httpclient
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
 	"errors"
 	"fmt"
 	"io"
@@ -15,6 +14,8 @@ import (
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/copilotconf/copilotconf/internal/uuid"
 )
 
 const (
@@ -414,11 +415,5 @@ func (c *Client) attempt(ctx context.Context, ex *Exchange, target *url.URL, bod
 	return res
 }
 
-// newUUID returns a random (version 4) UUID.
-func newUUID() string {
-	var b [16]byte
-	_, _ = rand.Read(b[:]) // never fails since Go 1.24
-	b[6] = b[6]&0x0f | 0x40
-	b[8] = b[8]&0x3f | 0x80
-	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
-}
+// newUUID returns a random version 4 UUID.
+func newUUID() string { return uuid.New() }
