@@ -1,4 +1,4 @@
-.PHONY: test lint conformance serve
+.PHONY: test lint conformance serve mutation
 
 # All tests, as CI runs them.
 test:
@@ -16,3 +16,7 @@ conformance:
 # The reference server in the foreground.
 serve:
 	go run . serve --addr 127.0.0.1:8080
+
+# Every fault of the reference server against the suite: the matrix and the score.
+mutation:
+	go run . mutation

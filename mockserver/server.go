@@ -24,6 +24,9 @@ type Options struct {
 	Now func() time.Time
 	// MaxBodyBytes limits request bodies; 0 means 1 MiB. Larger bodies → 413.
 	MaxBodyBytes int64
+	// Faults switches on deliberate non-conformances by name (see Faults). Empty: the server
+	// is conformant.
+	Faults []string
 }
 
 const defaultMaxBodyBytes = 1 << 20
@@ -35,7 +38,8 @@ type Server struct {
 	maxBodyBytes int64
 	workspaces   map[string]string // lower-cased id → id as configured
 	store        *store
-	nonce        string // ties $skiptoken values to this server instance
+	nonce        string       // ties $skiptoken values to this server instance
+	faults       http.Handler // the fault layer in front of the server; nil when no fault is on
 }
 
 // New validates opts and returns a Server with an empty store.
@@ -75,6 +79,13 @@ func New(opts Options) (*Server, error) {
 	}
 	s.nonce = hex.EncodeToString(n[:])
 	s.store = newStore(ws)
+	faults, err := lookupFaults(opts.Faults)
+	if err != nil {
+		return nil, err
+	}
+	if len(faults) > 0 {
+		s.faults = &faultLayer{next: http.HandlerFunc(s.serve), server: s, faults: faults}
+	}
 	return s, nil
 }
 
@@ -100,6 +111,15 @@ type response struct {
 // ServeHTTP runs one request: common context, panic recovery, auth,
 // routing, the operation, then writeJSON.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if s.faults != nil {
+		s.faults.ServeHTTP(w, r)
+		return
+	}
+	s.serve(w, r)
+}
+
+// serve is the conformant server.
+func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	rc := s.newReqCtx(r)
 	resp := s.safeHandle(rc)
 	s.writeJSON(w, rc, resp)

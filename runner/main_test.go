@@ -30,13 +30,19 @@ type result struct {
 	stdout, stderr string
 }
 
-// copilotconf runs the command with args; env adds variables (the COPILOTCONF_* ones of the
-// parent are removed so that the developer's shell cannot change the outcome).
+// copilotconf runs the command (this test binary) with args; env adds variables.
 func copilotconf(t *testing.T, env map[string]string, args ...string) result {
+	t.Helper()
+	return runBinary(t, os.Args[0], env, args...)
+}
+
+// runBinary runs a copilotconf binary with args. The COPILOTCONF_* variables of the parent are
+// removed so that the developer's shell cannot change the outcome; env adds variables.
+func runBinary(t *testing.T, bin string, env map[string]string, args ...string) result {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, os.Args[0], args...)
+	cmd := exec.CommandContext(ctx, bin, args...)
 	cmd.Dir = t.TempDir()
 	cmd.Env = append(cleanEnv(), childEnv+"=1")
 	for k, v := range env {

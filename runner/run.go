@@ -39,6 +39,7 @@ random port and token, runs against it and stops it.
 type runOptions struct {
 	target, workspace, token, reportDir string
 	labelFilter, focus, skip            string
+	faults                              string
 	strict, verbose                     bool
 	seed                                int64
 	clockSkew, requestTimeout           time.Duration
@@ -55,6 +56,7 @@ func parseRunOptions(args []string, stdio IO) (runOptions, error) {
 	fs.StringVar(&o.labelFilter, "label-filter", "", "Ginkgo label filter, e.g. 'core && !mutating'")
 	fs.StringVar(&o.focus, "focus", "", "run only specs whose text matches this regular expression")
 	fs.StringVar(&o.skip, "skip", "", "skip specs whose text matches this regular expression")
+	fs.StringVar(&o.faults, "fault", "", "switch faults NAME[,NAME...] on in the embedded server, to watch specs fail (copilotconf serve --list-faults)")
 	fs.BoolVar(&o.strict, "strict", false, "advisory failures also fail the run")
 	fs.BoolVar(&o.verbose, "v", false, "verbose progress")
 	fs.Int64Var(&o.seed, "seed", 0, "random seed for spec order (0: a new seed)")
@@ -79,6 +81,9 @@ func (o *runOptions) validate() error {
 			return usageErrorf("invalid --target %q: want an absolute http or https service root such as https://graph.microsoft.com/beta", redactURL(o.target))
 		}
 		o.target = strings.TrimRight(o.target, "/")
+	}
+	if o.faults != "" && o.target != "" {
+		return usageErrorf("--fault applies to the embedded server only; it cannot be combined with --target")
 	}
 	if strings.TrimSpace(o.workspace) == "" {
 		return usageErrorf("--workspace must not be empty")
@@ -136,7 +141,7 @@ func run(o runOptions, stdio IO) (int, error) {
 		if token == "" {
 			token = randomToken()
 		}
-		inst, err := mockserver.Listen("127.0.0.1:0", mockserver.Options{Token: token, Workspaces: []string{o.workspace}})
+		inst, err := mockserver.Listen("127.0.0.1:0", mockserver.Options{Token: token, Workspaces: []string{o.workspace}, Faults: splitList(o.faults)})
 		if err != nil {
 			return 0, usageErrorf("starting the embedded reference server: %v", err)
 		}
@@ -147,6 +152,9 @@ func run(o runOptions, stdio IO) (int, error) {
 		}()
 		target = inst.URL()
 		description = target + " (embedded reference server)"
+		if o.faults != "" {
+			description = target + " (embedded reference server with faults " + o.faults + ")"
+		}
 	}
 	clientCfg := httpclient.Config{
 		BaseURL:        target,
@@ -229,3 +237,14 @@ func randomHex(n int) string {
 }
 
 func randomToken() string { return "copilotconf-" + randomHex(24) }
+
+// splitList splits a comma-separated flag value, dropping empty items.
+func splitList(s string) []string {
+	var out []string
+	for _, item := range strings.Split(s, ",") {
+		if item = strings.TrimSpace(item); item != "" {
+			out = append(out, item)
+		}
+	}
+	return out
+}

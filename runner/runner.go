@@ -60,6 +60,7 @@ Usage:
   copilotconf validate --kind K FILE...
                                    validate JSON documents against the embedded schemas
   copilotconf specs [--json]       list every spec: ID, labels, requirement
+  copilotconf mutation             prove every check can fail: run the suite against every fault
   copilotconf version              print the version
 
 Run "copilotconf <command> --help" for the flags of a command.
@@ -96,13 +97,15 @@ func Main(args []string, stdio IO) int {
 		return validateCommand(rest, stdio)
 	case "specs":
 		err = specsCommand(rest, stdio)
+	case "mutation":
+		return mutationCommand(rest, stdio)
 	case "version":
 		err = versionCommand(rest, stdio)
 	case "help":
 		fmt.Fprint(stdio.Stdout, mainUsage)
 		return ExitOK
 	default:
-		err = usageErrorf("unknown command %q (want run, serve, validate, specs or version; see copilotconf --help)", cmd)
+		err = usageErrorf("unknown command %q (want run, serve, validate, specs, mutation or version; see copilotconf --help)", cmd)
 	}
 	return report(err, stdio)
 }

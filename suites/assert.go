@@ -349,3 +349,24 @@ func expectCount(t *T, what string, obj map[string]any, want int) {
 		t.Errorf("%s: expected @odata.count %d (the number of items listed across all pages), got %s", what, want, jsonText(raw, true))
 	}
 }
+
+// expectSameSet records the ids missing from got and the ids got has in excess of want.
+func expectSameSet(t *T, what string, got, want []string) {
+	var missing, extra []string
+	for _, id := range want {
+		if !contains(got, id) {
+			missing = append(missing, id)
+		}
+	}
+	for _, id := range got {
+		if !contains(want, id) {
+			extra = append(extra, id)
+		}
+	}
+	if len(missing) > 0 {
+		t.Errorf("%s: missing %v", what, missing)
+	}
+	if len(extra) > 0 {
+		t.Errorf("%s: unexpected %v", what, extra)
+	}
+}

@@ -20,6 +20,9 @@ type CreatedObject struct {
 	URL       string `json:"url"`
 }
 
+// maxLedgerName bounds the name kept for a created object (a spec sends a 5 MiB one).
+const maxLedgerName = 200
+
 // ledger records every object a successful POST created, including ones a non-conformant
 // target created from a request it should have rejected.
 type ledger struct {
@@ -54,6 +57,9 @@ func (l *ledger) observe(ex *httpclient.Exchange) {
 		}
 	default:
 		return
+	}
+	if r := []rune(obj.Name); len(r) > maxLedgerName {
+		obj.Name = string(r[:maxLedgerName]) + "…"
 	}
 	l.mu.Lock()
 	defer l.mu.Unlock()

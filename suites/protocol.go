@@ -113,6 +113,14 @@ var _ = Describe("Protocol", func() {
 		expectRejected(t, "update prompt", http.MethodPatch, promptPath(p.Session.ID, p.Second.ID), body, http.StatusMethodNotAllowed)
 	})
 
+	conformance(Spec{ID: "PROTO-LIMIT-01", Level: Advisory, Operation: Protocol, Doc: DocODataProtocol, Mutating: true,
+		Requirement: "refuses a request body of 5 MiB with 413 (or 400) and an OData error"}, func(t *T) {
+		huge := strings.Repeat("x", 5<<20)
+		body := mustJSON(map[string]any{"displayName": runName("oversized " + huge)})
+		ex := t.Do(jsonRequest("create session with a 5 MiB body", http.MethodPost, sessionsPath(), body))
+		expectODataError(t, ex, http.StatusRequestEntityTooLarge, http.StatusBadRequest)
+	})
+
 	conformance(Spec{ID: "PROTO-MEDIA-01", Level: OData, Operation: Protocol, Doc: DocODataProtocol, Mutating: true,
 		Requirement: "answers a POST whose Content-Type is not JSON with 415"}, func(t *T) {
 		req := jsonRequest("create session sent as text/plain", http.MethodPost, sessionsPath(), mustJSON(map[string]any{"displayName": runName("text/plain")}))

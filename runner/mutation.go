@@ -1,0 +1,274 @@
+package runner
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"runtime"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+	"text/tabwriter"
+	"time"
+
+	"github.com/onsi/ginkgo/v2/types"
+
+	"github.com/copilotconf/copilotconf/mockserver"
+	"github.com/copilotconf/copilotconf/suites"
+)
+
+const mutationSynopsis = "copilotconf mutation [--fault NAME,...] [--skip REGEX] [--parallel N]"
+
+const mutationHelp = `
+Proves that the checks can fail: runs the whole suite (strict) against the embedded server once
+clean, where nothing may fail, and once per fault, where every spec the fault declares must fail
+with a message naming its rule. Prints the matrix and the score:
+faults detected / faults, core and odata specs covered by a fault / core and odata specs.
+Exit codes: 0 clean control, every fault detected and every core/odata spec covered; 1 otherwise;
+2 usage error.
+`
+
+// mutationRow is the verdict on one fault.
+type mutationRow struct {
+	fault    mockserver.Fault
+	failed   []string // spec IDs that failed
+	missed   []string // declared specs that did not fail (or failed without naming their rule)
+	exitCode int
+	err      error
+	detected bool
+}
+
+func mutationCommand(args []string, stdio IO) int {
+	fs := newFlagSet("mutation")
+	only := fs.String("fault", "", "only these faults (default: all)")
+	skip := fs.String("skip", "", "skip specs whose text matches this regular expression, in every run")
+	parallel := fs.Int("parallel", 2*runtime.NumCPU(), "runs at the same time")
+	rest, err := parseInterleaved(fs, args, stdio, mutationSynopsis, mutationHelp)
+	if err != nil {
+		return report(err, stdio)
+	}
+	if len(rest) > 0 {
+		return report(usageErrorf("mutation takes no arguments, got %q", rest[0]), stdio)
+	}
+	if *parallel < 1 {
+		return report(usageErrorf("--parallel must be at least 1"), stdio)
+	}
+	if _, err := regexp.Compile(*skip); err != nil {
+		return report(usageErrorf("invalid --skip regular expression: %v", err), stdio)
+	}
+	faults, err := selectFaults(*only)
+	if err != nil {
+		return report(err, stdio)
+	}
+	self, err := os.Executable()
+	if err != nil {
+		return report(fmt.Errorf("finding the copilotconf executable: %w", err), stdio)
+	}
+	work, err := os.MkdirTemp("", "copilotconf-mutation-")
+	if err != nil {
+		return report(err, stdio)
+	}
+	defer os.RemoveAll(work)
+	specs, err := suites.Catalog()
+	if err != nil {
+		return report(err, stdio)
+	}
+	started := time.Now()
+
+	control := runChild(self, filepath.Join(work, "control"), "", *skip)
+	rows := make([]mutationRow, len(faults))
+	jobs := make(chan int)
+	var wg sync.WaitGroup
+	for w := 0; w < *parallel; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range jobs {
+				rows[i] = judge(faults[i], runChild(self, filepath.Join(work, faults[i].Name), faults[i].Name, *skip))
+			}
+		}()
+	}
+	for i := range faults {
+		jobs <- i
+	}
+	close(jobs)
+	wg.Wait()
+
+	ok := printMutation(stdio.Stdout, control, rows, specs, *only == "", time.Since(started))
+	if !ok {
+		return ExitFailed
+	}
+	return ExitOK
+}
+
+func selectFaults(only string) ([]mockserver.Fault, error) {
+	all := mockserver.Faults()
+	if only == "" {
+		return all, nil
+	}
+	var out []mockserver.Fault
+	for _, name := range splitList(only) {
+		i := slices.IndexFunc(all, func(f mockserver.Fault) bool { return f.Name == name })
+		if i < 0 {
+			return nil, usageErrorf("unknown fault %q (copilotconf serve --list-faults lists them)", name)
+		}
+		out = append(out, all[i])
+	}
+	return out, nil
+}
+
+// childRun is what one strict run against the embedded server showed.
+type childRun struct {
+	exitCode int
+	failures map[string]string // spec ID → failure message
+	err      error
+}
+
+// runChild runs the suite in a child process (Ginkgo runs once per process).
+func runChild(self, reportDir, fault, skip string) childRun {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	args := []string{"run", "--strict", "--report-dir", reportDir, "--seed", "1"}
+	if fault != "" {
+		args = append(args, "--fault", fault)
+	}
+	if skip != "" {
+		args = append(args, "--skip", skip)
+	}
+	cmd := exec.CommandContext(ctx, self, args...)
+	cmd.Env = childEnvironment()
+	cmd.Stdout, cmd.Stderr = io.Discard, io.Discard
+	err := cmd.Run()
+	run := childRun{}
+	if exitErr, isExit := err.(*exec.ExitError); isExit {
+		run.exitCode = exitErr.ExitCode()
+	} else if err != nil {
+		run.err = err
+		return run
+	}
+	run.failures, run.err = failuresIn(filepath.Join(reportDir, "report.json"))
+	return run
+}
+
+// childEnvironment drops the variables that would point a child at another target.
+func childEnvironment() []string {
+	var out []string
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "COPILOTCONF_TARGET=") && !strings.HasPrefix(kv, "COPILOTCONF_TOKEN=") &&
+			!strings.HasPrefix(kv, "COPILOTCONF_WORKSPACE=") && !strings.HasPrefix(kv, "COPILOTCONF_REPORT_DIR=") {
+			out = append(out, kv)
+		}
+	}
+	return out
+}
+
+// failuresIn reads the failed specs from a Ginkgo JSON report.
+func failuresIn(path string) (map[string]string, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	var reports []types.Report
+	if err := json.Unmarshal(b, &reports); err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	out := map[string]string{}
+	for _, r := range reports {
+		for _, s := range r.SpecReports {
+			if s.State.Is(types.SpecStateFailureStates) {
+				out[specID(s.LeafNodeText)] = s.Failure.Message
+			}
+		}
+	}
+	return out, nil
+}
+
+// judge decides whether a fault was detected: the run failed, and every declared spec failed
+// with a message that names its rule.
+func judge(f mockserver.Fault, run childRun) mutationRow {
+	row := mutationRow{fault: f, exitCode: run.exitCode, err: run.err}
+	for id := range run.failures {
+		row.failed = append(row.failed, id)
+	}
+	sort.Strings(row.failed)
+	for _, id := range f.Breaks {
+		msg, failed := run.failures[id]
+		if !failed || !strings.Contains(msg, "["+id+"]") || !strings.Contains(msg, "documentation: ") {
+			row.missed = append(row.missed, id)
+		}
+	}
+	row.detected = run.err == nil && run.exitCode == ExitFailed && len(row.missed) == 0
+	return row
+}
+
+func printMutation(w io.Writer, control childRun, rows []mutationRow, specs []suites.Spec, all bool, took time.Duration) bool {
+	ok := true
+	controlClean := control.err == nil && control.exitCode == 0 && len(control.failures) == 0
+	if controlClean {
+		fmt.Fprintln(w, "control: the clean reference server passes every spec (strict)")
+	} else {
+		ok = false
+		fmt.Fprintf(w, "control: FAILED: exit %d, %d failing specs %v, error %v\n", control.exitCode, len(control.failures), keys(control.failures), control.err)
+	}
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "FAULT\tVERDICT\tEXPECTED TO FAIL\tFAILED")
+	detected := 0
+	for _, r := range rows {
+		verdict := "detected"
+		if r.detected {
+			detected++
+		} else {
+			ok = false
+			verdict = "MISSED " + strings.Join(r.missed, ",")
+			if r.err != nil {
+				verdict = "ERROR " + oneLine(r.err.Error())
+			} else if r.exitCode != ExitFailed {
+				verdict += fmt.Sprintf(" (exit %d)", r.exitCode)
+			}
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", r.fault.Name, verdict, strings.Join(r.fault.Breaks, ","), strings.Join(r.failed, ","))
+	}
+	_ = tw.Flush()
+
+	declared := map[string]bool{}
+	for _, r := range rows {
+		for _, id := range r.fault.Breaks {
+			declared[id] = true
+		}
+	}
+	var gated, uncovered []string
+	for _, s := range specs {
+		if s.Level == suites.Advisory {
+			continue
+		}
+		gated = append(gated, s.ID)
+		if !declared[s.ID] {
+			uncovered = append(uncovered, s.ID)
+		}
+	}
+	fmt.Fprintf(w, "faults detected: %d/%d\n", detected, len(rows))
+	if all {
+		fmt.Fprintf(w, "core and odata specs covered by a fault: %d/%d\n", len(gated)-len(uncovered), len(gated))
+		if len(uncovered) > 0 {
+			ok = false
+			fmt.Fprintf(w, "not covered by any fault: %s\n", strings.Join(uncovered, ", "))
+		}
+	}
+	fmt.Fprintf(w, "took %s\n", took.Round(time.Millisecond))
+	return ok
+}
+
+func keys(m map[string]string) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}

@@ -1,0 +1,73 @@
+package runner_test
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/copilotconf/copilotconf/mockserver"
+)
+
+// TestMutation is the proof that every check can fail: the whole suite runs against the clean
+// reference server (nothing may fail) and against each fault (every spec the fault declares
+// must fail, naming its rule), and every core and odata spec must be declared by a fault.
+func TestMutation(t *testing.T) {
+	if testing.Short() {
+		t.Skip("the mutation test runs the suite once per fault")
+	}
+	started := time.Now()
+	r := runBinary(t, buildBinary(t), nil, "mutation")
+	t.Logf("mutation test took %s\n%s", time.Since(started).Round(time.Millisecond), r.stdout)
+	if r.code != 0 {
+		t.Fatalf("expected every fault detected and every core/odata spec covered, got %s", r)
+	}
+	n := len(mockserver.Faults())
+	for _, want := range []string{
+		"control: the clean reference server passes every spec (strict)",
+		"faults detected: " + strconv.Itoa(n) + "/" + strconv.Itoa(n),
+	} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("the mutation report lacks %q", want)
+		}
+	}
+	covered := regexp.MustCompile(`core and odata specs covered by a fault: (\d+)/(\d+)`).FindStringSubmatch(r.stdout)
+	if covered == nil || covered[1] != covered[2] {
+		t.Errorf("expected every core and odata spec covered, got %v", covered)
+	}
+	for _, f := range mockserver.Faults() {
+		if !regexp.MustCompile(`(?m)^` + regexp.QuoteMeta(f.Name) + `\s+detected\s`).MatchString(r.stdout) {
+			t.Errorf("fault %s has no detected row in the matrix", f.Name)
+		}
+	}
+}
+
+// TestMutationReportsAMissedFault checks that the mutation command itself can fail: a fault
+// whose declared spec does not fail must be reported as missed, with exit code 1.
+func TestMutationReportsAMissedFault(t *testing.T) {
+	// With the spec that no-location breaks skipped, nothing catches the fault.
+	r := copilotconf(t, nil, "mutation", "--fault", "no-location", "--skip", `\[SESS-CREATE-10\]`)
+	if r.code != 1 || !strings.Contains(r.stdout, "MISSED SESS-CREATE-10") || !strings.Contains(r.stdout, "faults detected: 0/1") {
+		t.Errorf("expected the fault reported as missed, got %s", r)
+	}
+}
+
+// buildBinary builds the command without the race detector: the mutation test runs the suite
+// some eighty times, and a race-instrumented child is several times slower. Without a Go
+// toolchain it falls back to this test binary.
+func buildBinary(t *testing.T) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "copilotconf")
+	cmd := exec.Command("go", "build", "-o", bin, ".")
+	cmd.Dir = ".."
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Logf("go build failed (%v), using the test binary: %s", err, out)
+		return os.Args[0]
+	}
+	return bin
+}
+
