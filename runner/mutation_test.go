@@ -70,4 +70,3 @@ func buildBinary(t *testing.T) string {
 	}
 	return bin
 }
-
