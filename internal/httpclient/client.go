@@ -13,8 +13,10 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
+	"github.com/copilotconf/copilotconf/internal/auth"
 	"github.com/copilotconf/copilotconf/internal/uuid"
 )
 
@@ -54,6 +56,12 @@ type Config struct {
 	Transport      http.RoundTripper                                // optional; default a clone of http.DefaultTransport (proxy from environment kept)
 	OnExchange     func(*Exchange)                                  // optional hook called after every completed Do; must be safe for concurrent calls
 	Sleep          func(ctx context.Context, d time.Duration) error // optional; default a timer honouring ctx
+	// Credentials supply the bearer token instead of Token; on a 401 the client asks them to
+	// invalidate the token and, when they can offer another, retries once.
+	Credentials auth.Credentials
+	Rate        float64 // at most this many requests per second from the client; 0 = no limit
+	ReadOnly    bool    // refuse POST, PATCH, PUT and DELETE without sending them
+	MaxWrites   int     // refuse further POSTs once this many were answered 2xx; 0 = no limit
 }
 
 // Client sends requests to one service root. It is safe for concurrent use.
@@ -69,6 +77,15 @@ type Client struct {
 	hc             *http.Client
 	onExchange     func(*Exchange)
 	sleep          func(context.Context, time.Duration) error
+	creds          auth.Credentials
+	limiter        *limiter
+	readOnly       bool
+	maxWrites      int
+	stats          counters
+
+	redMu      sync.Mutex
+	redCache   *redactor
+	redSecrets []string
 }
 
 // Auth selects the credentials the client adds to a request.
@@ -154,6 +171,10 @@ func New(cfg Config) (*Client, error) {
 		userAgent:      orDefault(cfg.UserAgent, defaultUserAgent),
 		onExchange:     cfg.OnExchange,
 		sleep:          cfg.Sleep,
+		creds:          cfg.Credentials,
+		limiter:        newLimiter(cfg.Rate),
+		readOnly:       cfg.ReadOnly,
+		maxWrites:      cfg.MaxWrites,
 	}
 	if c.sleep == nil {
 		c.sleep = sleepContext
@@ -248,7 +269,16 @@ func (c *Client) Do(ctx context.Context, req Request) (ex *Exchange) {
 		return ex
 	}
 	ex.URL = target.String()
-	ex.RequestHeader = c.requestHeader(req, target)
+	if err := c.refuse(ex.Method); err != nil {
+		ex.Err = err
+		return ex
+	}
+	token, fromCreds, err := c.tokenFor(ctx, req, target)
+	if err != nil {
+		ex.Err = err
+		return ex
+	}
+	ex.RequestHeader = c.requestHeader(req, target, token)
 	if req.Auth == AuthToken {
 		ex.secrets = append(ex.secrets, req.Token)
 	}
@@ -260,7 +290,30 @@ func (c *Client) Do(ctx context.Context, req Request) (ex *Exchange) {
 		}
 	}
 	c.run(ctx, ex, target, req.Body)
+	if fromCreds && ex.Status == http.StatusUnauthorized && c.creds.Invalidate(token) {
+		fresh, err := c.creds.Token(ctx)
+		if err != nil {
+			ex.Err = fmt.Errorf("getting a new token after 401: %w", err)
+			return ex
+		}
+		ex.RequestHeader = c.requestHeader(req, target, fresh)
+		c.run(ctx, ex, target, req.Body)
+	}
+	c.count(ex)
 	return ex
+}
+
+// tokenFor returns the token the request carries by default; fromCreds says it came from the
+// configured Credentials (and may be refreshed on a 401).
+func (c *Client) tokenFor(ctx context.Context, req Request, target *url.URL) (token string, fromCreds bool, err error) {
+	if req.Auth != AuthDefault || c.creds == nil || !sameOrigin(target, c.base) || req.Header.Get("Authorization") != "" {
+		return c.token, false, nil
+	}
+	token, err = c.creds.Token(ctx)
+	if err != nil {
+		return "", false, fmt.Errorf("getting a token (%s): %w", c.creds.Describe(), err)
+	}
+	return token, true, nil
 }
 
 // notify calls the OnExchange hook, turning a panic in it into ex.Err.
@@ -277,7 +330,7 @@ func (c *Client) notify(ex *Exchange) {
 }
 
 // requestHeader builds the headers sent on every attempt of req.
-func (c *Client) requestHeader(req Request, target *url.URL) http.Header {
+func (c *Client) requestHeader(req Request, target *url.URL, defaultToken string) http.Header {
 	h := make(http.Header, len(req.Header)+4)
 	for k, vs := range req.Header {
 		ck := http.CanonicalHeaderKey(k)
@@ -298,7 +351,7 @@ func (c *Client) requestHeader(req Request, target *url.URL) http.Header {
 	case h.Get("Authorization") != "":
 		// explicit header wins
 	default:
-		token := c.token
+		token := defaultToken
 		switch req.Auth {
 		case AuthNone:
 			token = ""
@@ -367,6 +420,9 @@ func (c *Client) run(ctx context.Context, ex *Exchange, target *url.URL, body []
 func (c *Client) attempt(ctx context.Context, ex *Exchange, target *url.URL, body []byte) attemptResult {
 	if err := ctx.Err(); err != nil {
 		return attemptResult{err: fmt.Errorf("before sending: %w", err), final: true}
+	}
+	if err := c.limiter.wait(ctx, c.sleep); err != nil {
+		return attemptResult{err: fmt.Errorf("waiting for the rate limit: %w", err), final: true}
 	}
 	actx, cancel := context.WithTimeout(ctx, c.requestTimeout)
 	defer cancel()

@@ -226,5 +226,5 @@ func (c *Client) Redact(s string) string {
 	if c == nil {
 		return newRedactor().redact(s)
 	}
-	return c.redactor.redact(s)
+	return c.currentRedactor().redact(s)
 }

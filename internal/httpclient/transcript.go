@@ -20,7 +20,7 @@ func (c *Client) Transcript(e *Exchange, maxBody int) string {
 	}
 	r := newRedactor()
 	if c != nil {
-		r = c.redactor
+		r = c.currentRedactor()
 	}
 	r = r.with(e.secrets...)
 
