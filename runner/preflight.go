@@ -3,6 +3,7 @@ package runner
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -23,6 +24,8 @@ func preflight(client *httpclient.Client, workspace string) error {
 		Label:  "preflight: list sessions",
 	})
 	switch {
+	case errors.Is(ex.Err, httpclient.ErrCredentials):
+		return targetErrorf("credentials rejected: %s", client.Redact(fmt.Sprint(ex.Err)))
 	case ex.Status == 0:
 		return targetErrorf("target unreachable: %s", client.Redact(fmt.Sprint(ex.Err)))
 	case ex.Status == http.StatusUnauthorized || ex.Status == http.StatusForbidden:

@@ -2,6 +2,7 @@ package runner
 
 import (
 	"encoding/json"
+	"encoding/xml"
 	"fmt"
 	"io"
 	"os"
@@ -12,6 +13,7 @@ import (
 	"github.com/onsi/ginkgo/v2/reporters"
 	"github.com/onsi/ginkgo/v2/types"
 
+	"github.com/copilotconf/copilotconf/internal/httpclient"
 	"github.com/copilotconf/copilotconf/suites"
 )
 
@@ -25,7 +27,8 @@ type specResult struct {
 type outcome struct {
 	strict                                bool
 	selected, passed, failed, skipped     int
-	blocking, advisory                    []specResult
+	blocking, advisory, throttled         []specResult
+	stats                                 httpclient.Stats
 	createdSessions, createdPrompts       int
 	suiteSucceeded, interrupted, timedOut bool
 	specialFailures                       []string
@@ -57,6 +60,10 @@ func summarize(res suites.Result, strict bool) outcome {
 		r.id = specID(s.LeafNodeText)
 		o.selected++
 		switch {
+		case s.State.Is(types.SpecStateFailureStates) && isThrottled(s):
+			r.failed = true
+			o.failed++
+			o.throttled = append(o.throttled, r)
 		case s.State.Is(types.SpecStateFailureStates):
 			r.failed = true
 			o.failed++
@@ -88,8 +95,18 @@ func summarize(res suites.Result, strict bool) outcome {
 	return o
 }
 
+// isThrottled reports whether a spec ended because the target kept throttling it.
+func isThrottled(s types.SpecReport) bool {
+	for _, e := range s.ReportEntries {
+		if e.Name == suites.ThrottledEntry {
+			return true
+		}
+	}
+	return false
+}
+
 func (o outcome) exitCode() int {
-	if len(o.blocking) > 0 || o.interrupted || o.timedOut {
+	if len(o.blocking) > 0 || len(o.throttled) > 0 || o.interrupted || o.timedOut {
 		return ExitFailed
 	}
 	return ExitOK
@@ -114,23 +131,33 @@ func specID(text string) string {
 	return text
 }
 
-func printSummary(w io.Writer, o outcome, reportDir string) {
+func printSummary(w io.Writer, o outcome, info runInfo, reportDir string) {
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "copilotconf summary")
-	if len(o.blocking) > 0 {
-		fmt.Fprintf(w, "Failed (%d):\n", len(o.blocking))
-		for _, r := range o.blocking {
+	list := func(title string, rs []specResult) {
+		if len(rs) == 0 {
+			return
+		}
+		fmt.Fprintf(w, title+"\n", len(rs))
+		for _, r := range rs {
 			fmt.Fprintf(w, "  %s [%s] %s\n", r.id, r.level, strings.TrimSpace(strings.TrimPrefix(r.text, "["+r.id+"]")))
 		}
 	}
-	if len(o.advisory) > 0 {
-		fmt.Fprintf(w, "Advisory failures (%d; they fail the run only with --strict):\n", len(o.advisory))
-		for _, r := range o.advisory {
-			fmt.Fprintf(w, "  %s [%s] %s\n", r.id, r.level, strings.TrimSpace(strings.TrimPrefix(r.text, "["+r.id+"]")))
-		}
-	}
+	list("Failed (%d):", o.blocking)
+	list("Advisory failures (%d; they fail the run only with --strict):", o.advisory)
+	list("Throttled (%d; the target kept answering 429/503, so these have no conformance verdict):", o.throttled)
 	for _, reason := range o.specialFailures {
 		fmt.Fprintf(w, "Run stopped: %s\n", reason)
+	}
+	fmt.Fprintf(w, "Throttling: %d responses were 429/503 and retried; %d specs gave up (throttled)\n", o.stats.Throttled, len(o.throttled))
+	if info.readOnly {
+		fmt.Fprintln(w, "Read-only mode: nothing was written")
+	}
+	if info.insecure {
+		fmt.Fprintln(w, "TLS certificate verification was OFF (--insecure-skip-tls-verify)")
+	}
+	if info.proxy != "" {
+		fmt.Fprintf(w, "Requests went through the proxy %s\n", info.proxy)
 	}
 	fmt.Fprintf(w, "Created on the target: %d sessions, %d prompts (the API has no DELETE; listed in %s)\n",
 		o.createdSessions, o.createdPrompts, filepath.Join(reportDir, "created.json"))
@@ -139,7 +166,7 @@ func printSummary(w io.Writer, o outcome, reportDir string) {
 }
 
 // writeReports writes junit.xml, report.json and created.json; every byte passes redact.
-func writeReports(dir string, res suites.Result, redact func(string) string) error {
+func writeReports(dir string, res suites.Result, info runInfo, redact func(string) string) error {
 	report := res.Report
 	report.SpecReports = selectedSpecs(report)
 	tmp, err := os.MkdirTemp("", "copilotconf-report-")
@@ -152,6 +179,9 @@ func writeReports(dir string, res suites.Result, redact func(string) string) err
 		OmitTimelinesForSpecState: types.SpecStatePassed | types.SpecStateSkipped,
 		OmitLeafNodeType:          true,
 	}); err != nil {
+		return fmt.Errorf("junit.xml: %w", err)
+	}
+	if err := annotateJUnit(junit, report, info); err != nil {
 		return fmt.Errorf("junit.xml: %w", err)
 	}
 	jsonReport := filepath.Join(tmp, "report.json")
@@ -191,4 +221,60 @@ func nonNil(c []suites.CreatedObject) []suites.CreatedObject {
 		return []suites.CreatedObject{}
 	}
 	return c
+}
+
+// annotateJUnit records how the run was made as suite properties, and turns the failures of
+// throttled specs into errors of type "throttled", so that CI tells them from conformance failures.
+func annotateJUnit(path string, report types.Report, info runInfo) error {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	var suitesXML reporters.JUnitTestSuites
+	if err := xml.Unmarshal(b, &suitesXML); err != nil {
+		return err
+	}
+	throttled := map[string]bool{}
+	for _, s := range report.SpecReports {
+		if isThrottled(s) {
+			throttled[specID(s.LeafNodeText)] = true
+		}
+	}
+	for i := range suitesXML.TestSuites {
+		ts := &suitesXML.TestSuites[i]
+		ts.Properties.Properties = append(ts.Properties.Properties,
+			reporters.JUnitProperty{Name: "copilotconf.runId", Value: info.runID},
+			reporters.JUnitProperty{Name: "copilotconf.target", Value: info.target},
+			reporters.JUnitProperty{Name: "copilotconf.workspace", Value: info.workspace},
+			reporters.JUnitProperty{Name: "copilotconf.auth", Value: info.auth},
+			reporters.JUnitProperty{Name: "copilotconf.readOnly", Value: fmt.Sprint(info.readOnly)},
+			reporters.JUnitProperty{Name: "copilotconf.tlsVerification", Value: fmt.Sprint(!info.insecure)},
+			reporters.JUnitProperty{Name: "copilotconf.proxy", Value: info.proxy},
+		)
+		for j := range ts.TestCases {
+			tc := &ts.TestCases[j]
+			if tc.Failure == nil || !throttled[idInName(tc.Name)] {
+				continue
+			}
+			tc.Error = &reporters.JUnitError{Message: tc.Failure.Message, Type: "throttled", Description: tc.Failure.Description}
+			tc.Failure = nil
+			ts.Failures--
+			ts.Errors++
+			suitesXML.Failures--
+			suitesXML.Errors++
+		}
+	}
+	out, err := xml.MarshalIndent(suitesXML, "", "  ")
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(path, append([]byte(xml.Header), append(out, '\n')...), 0o644)
+}
+
+// idInName finds the spec ID in a JUnit testcase name ("List sessions [SESS-LIST-01] ...").
+func idInName(name string) string {
+	if i := strings.Index(name, "["); i >= 0 {
+		return specID(name[i:])
+	}
+	return ""
 }

@@ -3,6 +3,7 @@ package suites
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"strings"
 
 	. "github.com/onsi/ginkgo/v2"
@@ -51,6 +52,18 @@ func (t *T) FailNow() {
 	Fail(t.message(), 1)
 }
 
+// Skipf ends the spec as skipped, with the reason.
+func (t *T) Skipf(format string, args ...any) {
+	t.aborted = true
+	Skip(fmt.Sprintf(format, args...), 1)
+}
+
+func (t *T) skipWritesInReadOnlyMode() {
+	if env().cfg.ReadOnly && t.spec.Needs == NeedsWrites {
+		t.Skipf("read-only mode: this check has to create or change objects")
+	}
+}
+
 // Failed reports whether a problem has been recorded.
 func (t *T) Failed() bool { return len(t.problems) > 0 }
 
@@ -74,10 +87,25 @@ func (t *T) Uses(exchanges ...*httpclient.Exchange) {
 }
 
 // Do sends a request through the shared client and records the exchange in the transcript.
+// A request that gave up on 429/503 ends the spec as throttled: no conformance verdict.
 func (t *T) Do(req httpclient.Request) *httpclient.Exchange {
 	ex := env().do(t.ctx, req)
 	t.Uses(ex)
+	t.stopIfThrottled(ex)
 	return ex
+}
+
+// ThrottledEntry is the report entry that marks a spec the target throttled: the runner reports
+// it apart from conformance failures.
+const ThrottledEntry = "copilotconf-throttled"
+
+func (t *T) stopIfThrottled(ex *httpclient.Exchange) {
+	if !ex.Throttled {
+		return
+	}
+	AddReportEntry(ThrottledEntry, ex.Label, ReportEntryVisibilityNever)
+	t.Fatalf("throttled: %s was answered %d %s %d times and the retry budget (--max-retry-wait) ran out; this is no conformance verdict",
+		ex.Label, ex.Status, http.StatusText(ex.Status), len(ex.Attempts))
 }
 
 // finish fails the spec with everything collected; a panic in the body becomes a problem too.

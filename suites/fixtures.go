@@ -12,33 +12,47 @@ import (
 // it first, and never modified afterwards, so specs stay independent of order.
 type fixtureCache struct {
 	mu    sync.Mutex
-	items map[string]any
+	items map[string]*fixtureEntry
 }
 
-// shared returns the fixture under key, building it on first use.
+type fixtureEntry struct {
+	once  sync.Once
+	value any
+}
+
+// shared returns the fixture under key, building it on first use. Builds of different keys may
+// nest (a read-only run looks at prompts while it picks sessions).
 func shared[F any](t *T, key string, build func(t *T) F) F {
 	c := &env().fixtures
 	c.mu.Lock()
-	defer c.mu.Unlock()
 	if c.items == nil {
-		c.items = map[string]any{}
+		c.items = map[string]*fixtureEntry{}
 	}
-	if f, ok := c.items[key]; ok {
-		return f.(F)
+	e, ok := c.items[key]
+	if !ok {
+		e = &fixtureEntry{}
+		c.items[key] = e
 	}
-	f := build(t)
-	c.items[key] = f
-	return f
+	c.mu.Unlock()
+	e.once.Do(func() { e.value = build(t) })
+	return e.value.(F)
 }
 
-// createdEntity is the outcome of one create request.
+// createdEntity is a shared object: the outcome of one create request, or in a read-only run
+// an object that already existed (then Exchange is the request that found it).
 type createdEntity struct {
 	Exchange *httpclient.Exchange
 	Body     map[string]any // nil when the response was not a JSON object
 	ID       string
+	existing bool
 }
 
-func (c createdEntity) ok() bool { return c.Exchange.Status == http.StatusCreated && c.ID != "" }
+func (c createdEntity) ok() bool {
+	if c.existing {
+		return c.ID != ""
+	}
+	return c.Exchange != nil && c.Exchange.Status == http.StatusCreated && c.ID != ""
+}
 
 func (c createdEntity) window() window { return windowOf(c.Exchange) }
 
@@ -52,10 +66,18 @@ func create(t *T, label, path string, body any) createdEntity {
 	return c
 }
 
-// requireCreated ends a spec whose precondition (a shared object) could not be created.
+// requireCreated ends a spec whose precondition (a shared object) could not be had: a failure
+// when the run could not create it, a skip when a read-only run found none.
 func requireCreated(t *T, what string, c createdEntity) {
-	t.Uses(c.Exchange)
-	if !c.ok() {
+	if c.Exchange != nil {
+		t.Uses(c.Exchange)
+		t.stopIfThrottled(c.Exchange)
+	}
+	switch {
+	case c.ok():
+	case env().cfg.ReadOnly:
+		t.Skipf("read-only mode: the target has no existing object to use as %s", what)
+	default:
 		t.Fatalf("precondition failed: could not create %s (expected 201 Created with an id, got %s)", what, describeStatus(c.Exchange))
 	}
 }
@@ -69,6 +91,9 @@ type namedSession struct {
 // documentedSession is created from the documented request body (with @odata.type) and a
 // display name with non-ASCII text. It gets two prompts (promptsOfDocumentedSession).
 func documentedSession(t *T) namedSession {
+	if env().cfg.ReadOnly {
+		return existingSessions(t).withPrompts
+	}
 	return shared(t, "session-documented", func(t *T) namedSession {
 		name := runName("documented session · Sitzung Ünïcødé 会话 🛡️")
 		body := map[string]any{"@odata.type": sessionType, "displayName": name}
@@ -78,6 +103,9 @@ func documentedSession(t *T) namedSession {
 
 // plainSession is created with only a displayName and never gets a prompt.
 func plainSession(t *T) namedSession {
+	if env().cfg.ReadOnly {
+		return existingSessions(t).other
+	}
 	return shared(t, "session-plain", func(t *T) namedSession {
 		name := runName("plain session")
 		return namedSession{create(t, "create session", sessionsPath(), map[string]any{"displayName": name}), name}
@@ -95,7 +123,8 @@ func mustSessions(t *T, fns ...func(*T) namedSession) []namedSession {
 	return out
 }
 
-// promptPair is the two prompts created in the documented session.
+// promptPair is the two prompts created in the documented session (in a read-only run, the
+// first two prompts of an existing session).
 type promptPair struct {
 	Session namedSession
 	First   createdEntity // created from the documented request body
@@ -103,8 +132,22 @@ type promptPair struct {
 	Content [2]string
 }
 
+// ids returns the ids of the prompts the pair holds.
+func (p promptPair) ids() []string {
+	var out []string
+	for _, c := range []createdEntity{p.First, p.Second} {
+		if c.ok() {
+			out = append(out, c.ID)
+		}
+	}
+	return out
+}
+
 func promptsOfDocumentedSession(t *T) promptPair {
 	s := mustSessions(t, documentedSession)[0]
+	if env().cfg.ReadOnly {
+		return existingPrompts(t, s)
+	}
 	p := shared(t, "prompts-documented", func(t *T) promptPair {
 		first := runName("who am I")
 		second := runName("second prompt ✓")
@@ -119,10 +162,20 @@ func promptsOfDocumentedSession(t *T) promptPair {
 	return p
 }
 
+// mustPrompts returns the shared prompts, ending the spec when there is not even one.
 func mustPrompts(t *T) promptPair {
 	p := promptsOfDocumentedSession(t)
 	requireCreated(t, "the first shared prompt", p.First)
-	requireCreated(t, "the second shared prompt", p.Second)
+	if !env().cfg.ReadOnly {
+		requireCreated(t, "the second shared prompt", p.Second)
+	}
+	return p
+}
+
+// mustTwoPrompts is mustPrompts for specs that need two prompts in one session.
+func mustTwoPrompts(t *T) promptPair {
+	p := mustPrompts(t)
+	requireCreated(t, "a second prompt in the same session", p.Second)
 	return p
 }
 
@@ -178,4 +231,103 @@ func disposableSession(t *T) createdEntity {
 	})
 	requireCreated(t, "a disposable session", c)
 	return c
+}
+
+// existing is what a read-only run found on the target.
+type existing struct {
+	withPrompts namedSession // --session-id, or the first listed session with the most prompts (up to 2)
+	other       namedSession // another listed session
+}
+
+// maxSessionProbes bounds how many listed sessions a read-only run asks for their prompts.
+const maxSessionProbes = 10
+
+// existingSessions picks the sessions a read-only run reads, once.
+func existingSessions(t *T) existing {
+	return shared(t, "existing-sessions", func(t *T) existing {
+		var found existing
+		list := env().do(t.ctx, getRequest("list existing sessions", sessionsPath(), nil))
+		var items []map[string]any
+		if v, err := decodeJSON(list.ResponseBody); err == nil && list.Status == http.StatusOK {
+			obj, _ := v.(map[string]any)
+			for _, it := range asArray(obj["value"]) {
+				if m, ok := it.(map[string]any); ok {
+					items = append(items, m)
+				}
+			}
+		}
+		asSession := func(ex *httpclient.Exchange, item map[string]any) namedSession {
+			id, _ := item["id"].(string)
+			name, _ := item["displayName"].(string)
+			return namedSession{createdEntity{Exchange: ex, Body: item, ID: id, existing: true}, name}
+		}
+		if id := env().cfg.SessionID; id != "" {
+			get := env().do(t.ctx, getRequest("get the session named by --session-id", sessionPath(id), nil))
+			v, _ := decodeJSON(get.ResponseBody)
+			obj, _ := v.(map[string]any)
+			if get.Status == http.StatusOK && obj != nil {
+				found.withPrompts = asSession(get, obj)
+			} else {
+				found.withPrompts = namedSession{createdEntity: createdEntity{Exchange: get, existing: true}}
+			}
+		} else {
+			best := -1
+			for i, item := range items {
+				if i >= maxSessionProbes || best >= 2 {
+					break
+				}
+				s := asSession(list, item)
+				n := len(existingPrompts(t, s).ids())
+				if n > best {
+					best, found.withPrompts = n, s
+				}
+			}
+			if best < 0 {
+				found.withPrompts = namedSession{createdEntity: createdEntity{Exchange: list, existing: true}}
+			}
+		}
+		found.other = namedSession{createdEntity: createdEntity{Exchange: list, existing: true}}
+		for _, item := range items {
+			if s := asSession(list, item); s.ID != "" && s.ID != found.withPrompts.ID {
+				found.other = s
+				break
+			}
+		}
+		return found
+	})
+}
+
+// existingPrompts returns the first two prompts of an existing session, once per session.
+func existingPrompts(t *T, s namedSession) promptPair {
+	return shared(t, "existing-prompts-"+s.ID, func(t *T) promptPair {
+		p := promptPair{Session: s,
+			First: createdEntity{existing: true}, Second: createdEntity{existing: true}}
+		if s.ID == "" {
+			return p
+		}
+		ex := env().do(t.ctx, getRequest("list the prompts of an existing session", promptsPath(s.ID), query("$top", "2")))
+		p.First.Exchange, p.Second.Exchange = ex, ex
+		v, _ := decodeJSON(ex.ResponseBody)
+		obj, _ := v.(map[string]any)
+		for i, it := range asArray(obj["value"]) {
+			item, ok := it.(map[string]any)
+			if !ok || i > 1 {
+				continue
+			}
+			c := createdEntity{Exchange: ex, Body: item, existing: true}
+			c.ID, _ = item["id"].(string)
+			p.Content[i], _ = item["content"].(string)
+			if i == 0 {
+				p.First = c
+			} else {
+				p.Second = c
+			}
+		}
+		return p
+	})
+}
+
+func asArray(v any) []any {
+	a, _ := v.([]any)
+	return a
 }

@@ -11,7 +11,7 @@ import (
 var promptProperties = []string{"id", "type", "content", "skillName", "inputs", "skillInputDescriptors", "createdDateTime", "lastModifiedDateTime"}
 
 var _ = Describe("Get prompt", func() {
-	conformance(Spec{ID: "PROMPT-GET-01", Level: Core, Operation: GetPrompt, Doc: DocGetPrompt, Mutating: true,
+	conformance(Spec{ID: "PROMPT-GET-01", Level: Core, Operation: GetPrompt, Doc: DocGetPrompt, Needs: NeedsObjects,
 		Requirement: "returns 200 with the values create returned, valid against the prompt schema"}, func(t *T) {
 		p := mustPrompts(t)
 		ex := t.Do(getRequest("get prompt", promptPath(p.Session.ID, p.First.ID), nil))
@@ -23,20 +23,20 @@ var _ = Describe("Get prompt", func() {
 		}
 	})
 
-	conformance(Spec{ID: "PROMPT-GET-02", Level: Core, Operation: GetPrompt, Doc: DocGetPrompt, Mutating: true,
+	conformance(Spec{ID: "PROMPT-GET-02", Level: Core, Operation: GetPrompt, Doc: DocGetPrompt, Needs: NeedsObjects,
 		Requirement: "answers an unknown prompt id with 404 and an OData error"}, func(t *T) {
 		s := mustSessions(t, documentedSession)[0]
 		expectODataError(t, t.Do(getRequest("get an unknown prompt", promptPath(s.ID, unknownID()), nil)), http.StatusNotFound)
 	})
 
-	conformance(Spec{ID: "PROMPT-GET-03", Level: Core, Operation: GetPrompt, Doc: DocGetPrompt, Mutating: true,
+	conformance(Spec{ID: "PROMPT-GET-03", Level: Core, Operation: GetPrompt, Doc: DocGetPrompt, Needs: NeedsObjects,
 		Requirement: "answers a prompt asked for under another session with 404"}, func(t *T) {
 		p := mustPrompts(t)
 		other := mustSessions(t, plainSession)[0]
 		expectODataError(t, t.Do(getRequest("get a prompt under another session", promptPath(other.ID, p.First.ID), nil)), http.StatusNotFound)
 	})
 
-	conformance(Spec{ID: "PROMPT-GET-04", Level: OData, Operation: GetPrompt, Doc: DocQueryParameters, Mutating: true,
+	conformance(Spec{ID: "PROMPT-GET-04", Level: OData, Operation: GetPrompt, Doc: DocQueryParameters, Needs: NeedsObjects,
 		Requirement: "returns only id and the selected properties with $select"}, func(t *T) {
 		p := mustPrompts(t)
 		ex := t.Do(getRequest("get prompt with $select=content", promptPath(p.Session.ID, p.First.ID), query("$select", "content")))
@@ -47,7 +47,7 @@ var _ = Describe("Get prompt", func() {
 		expectSameValues(t, "get prompt with $select=content", got, p.First.Body, "id", "content")
 	})
 
-	conformance(Spec{ID: "PROMPT-GET-05", Level: OData, Operation: GetPrompt, Doc: DocODataJSON, Mutating: true,
+	conformance(Spec{ID: "PROMPT-GET-05", Level: OData, Operation: GetPrompt, Doc: DocODataJSON, Needs: NeedsObjects,
 		Requirement: "names a single prompt of its session in @odata.context (…/prompts/$entity)"}, func(t *T) {
 		p := mustPrompts(t)
 		ex := t.Do(getRequest("get prompt", promptPath(p.Session.ID, p.First.ID), nil))

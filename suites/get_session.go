@@ -18,7 +18,7 @@ func getSession(t *T, label, id string, pairs ...string) map[string]any {
 }
 
 var _ = Describe("Get session", func() {
-	conformance(Spec{ID: "SESS-GET-01", Level: Core, Operation: GetSession, Doc: DocGetSession, Mutating: true,
+	conformance(Spec{ID: "SESS-GET-01", Level: Core, Operation: GetSession, Doc: DocGetSession, Needs: NeedsObjects,
 		Requirement: "returns 200 with the values create returned, valid against the session schema"}, func(t *T) {
 		s := mustSessions(t, plainSession)[0]
 		got := getSession(t, "get session", s.ID)
@@ -31,7 +31,7 @@ var _ = Describe("Get session", func() {
 		expectODataError(t, t.Do(getRequest("get an unknown session", sessionPath(unknownID()), nil)), http.StatusNotFound)
 	})
 
-	conformance(Spec{ID: "SESS-GET-03", Level: OData, Operation: GetSession, Doc: DocQueryParameters, Mutating: true,
+	conformance(Spec{ID: "SESS-GET-03", Level: OData, Operation: GetSession, Doc: DocQueryParameters, Needs: NeedsObjects,
 		Requirement: "returns only id and the selected properties with $select"}, func(t *T) {
 		s := mustSessions(t, plainSession)[0]
 		got := getSession(t, "get session with $select=displayName", s.ID, "$select", "displayName")
@@ -40,7 +40,7 @@ var _ = Describe("Get session", func() {
 		expectSameValues(t, "get session with $select=displayName", got, s.Body, "id", "displayName")
 	})
 
-	conformance(Spec{ID: "SESS-GET-04", Level: OData, Operation: GetSession, Doc: DocODataJSON, Mutating: true,
+	conformance(Spec{ID: "SESS-GET-04", Level: OData, Operation: GetSession, Doc: DocODataJSON, Needs: NeedsObjects,
 		Requirement: "carries the exact @odata.type when odata.metadata=full is asked for"}, func(t *T) {
 		s := mustSessions(t, plainSession)[0]
 		req := getRequest("get session with odata.metadata=full", sessionPath(s.ID), nil)
@@ -54,7 +54,7 @@ var _ = Describe("Get session", func() {
 		expectValid(t, "get session with odata.metadata=full", schemas.Session, obj)
 	})
 
-	conformance(Spec{ID: "SESS-GET-05", Level: OData, Operation: GetSession, Doc: DocODataJSON, Mutating: true,
+	conformance(Spec{ID: "SESS-GET-05", Level: OData, Operation: GetSession, Doc: DocODataJSON, Needs: NeedsObjects,
 		Requirement: "names a single session in @odata.context (…/sessions/$entity)"}, func(t *T) {
 		s := mustSessions(t, plainSession)[0]
 		expectContext(t, "get session", getSession(t, "get session", s.ID), sessionsContext()+"/$entity")

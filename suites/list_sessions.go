@@ -32,7 +32,7 @@ var _ = Describe("List sessions", func() {
 		walk(t, listSessionsRequest("list sessions", "$top", "50"), schemas.SessionCollection)
 	})
 
-	conformance(Spec{ID: "SESS-LIST-03", Level: Core, Operation: ListSessions, Doc: DocListSessions, Mutating: true,
+	conformance(Spec{ID: "SESS-LIST-03", Level: Core, Operation: ListSessions, Doc: DocListSessions, Needs: NeedsWrites,
 		Requirement: "lists a session the run created (following @odata.nextLink)"}, func(t *T) {
 		s := mustSessions(t, plainSession)[0]
 		pages, _ := walk(t, listSessionsRequest("list sessions"), "")
@@ -48,7 +48,7 @@ var _ = Describe("List sessions", func() {
 		expectContext(t, "list sessions", requireObject(t, ex), sessionsContext())
 	})
 
-	conformance(Spec{ID: "SESS-LIST-05", Level: OData, Operation: ListSessions, Doc: DocPaging, Mutating: true,
+	conformance(Spec{ID: "SESS-LIST-05", Level: OData, Operation: ListSessions, Doc: DocPaging, Needs: NeedsObjects,
 		Requirement: "bounds a page by $top and gives @odata.nextLink when more sessions exist"}, func(t *T) {
 		mustSessions(t, documentedSession, plainSession)
 		ex := t.Do(listSessionsRequest("list sessions with $top=1", "$top", "1"))
@@ -62,7 +62,7 @@ var _ = Describe("List sessions", func() {
 		}
 	})
 
-	conformance(Spec{ID: "SESS-LIST-06", Level: OData, Operation: ListSessions, Doc: DocPaging, Mutating: true,
+	conformance(Spec{ID: "SESS-LIST-06", Level: OData, Operation: ListSessions, Doc: DocPaging, Needs: NeedsObjects,
 		Requirement: "visits every session exactly once when next links are followed"}, func(t *T) {
 		want := mustSessions(t, documentedSession, plainSession)
 		pages, complete := walk(t, listSessionsRequest("list sessions with $top=2", "$top", "2"), "")
@@ -87,7 +87,7 @@ var _ = Describe("List sessions", func() {
 		}
 	})
 
-	conformance(Spec{ID: "SESS-LIST-07", Level: OData, Operation: ListSessions, Doc: DocQueryParameters, Mutating: true,
+	conformance(Spec{ID: "SESS-LIST-07", Level: OData, Operation: ListSessions, Doc: DocQueryParameters, Needs: NeedsObjects,
 		Requirement: "gives the total in @odata.count with $count=true"}, func(t *T) {
 		mustSessions(t, documentedSession, plainSession)
 		pages, complete := walk(t, listSessionsRequest("list sessions with $count=true", "$count", "true", "$top", "2"), "")
@@ -97,7 +97,7 @@ var _ = Describe("List sessions", func() {
 		expectCount(t, "list sessions with $count=true", pages[0].Body, len(allItems(pages)))
 	})
 
-	conformance(Spec{ID: "SESS-LIST-08", Level: OData, Operation: ListSessions, Doc: DocQueryParameters, Mutating: true,
+	conformance(Spec{ID: "SESS-LIST-08", Level: OData, Operation: ListSessions, Doc: DocQueryParameters, Needs: NeedsObjects,
 		Requirement: "returns only id and the selected properties with $select"}, func(t *T) {
 		mustSessions(t, plainSession)
 		ex := t.Do(listSessionsRequest("list sessions with $select=displayName", "$select", "displayName", "$top", "5"))
@@ -112,9 +112,12 @@ var _ = Describe("List sessions", func() {
 		}
 	})
 
-	conformance(Spec{ID: "SESS-LIST-09", Level: OData, Operation: ListSessions, Doc: DocQueryParameters, Mutating: true,
+	conformance(Spec{ID: "SESS-LIST-09", Level: OData, Operation: ListSessions, Doc: DocQueryParameters, Needs: NeedsObjects,
 		Requirement: "returns exactly the sessions whose displayName matches $filter eq"}, func(t *T) {
 		s := mustSessions(t, plainSession)[0]
+		if s.Name == "" {
+			t.Skipf("read-only mode: the existing session has no displayName to filter on")
+		}
 		pages, _ := walk(t, listSessionsRequest("list sessions with $filter", "$filter", "displayName eq "+odataString(s.Name)), "")
 		items := allItems(pages)
 		if !contains(idsOf(items), s.ID) {
@@ -136,7 +139,7 @@ var _ = Describe("List sessions", func() {
 		}
 	})
 
-	conformance(Spec{ID: "SESS-LIST-11", Level: OData, Operation: ListSessions, Doc: DocQueryParameters, Mutating: true,
+	conformance(Spec{ID: "SESS-LIST-11", Level: OData, Operation: ListSessions, Doc: DocQueryParameters, Needs: NeedsObjects,
 		Requirement: "accepts query options without the $ prefix (top=1 means $top=1)"}, func(t *T) {
 		mustSessions(t, documentedSession, plainSession)
 		ex := t.Do(listSessionsRequest("list sessions with top=1", "top", "1"))
@@ -146,7 +149,7 @@ var _ = Describe("List sessions", func() {
 		}
 	})
 
-	conformance(Spec{ID: "SESS-LIST-12", Level: OData, Operation: ListSessions, Doc: DocQueryParameters, Mutating: true,
+	conformance(Spec{ID: "SESS-LIST-12", Level: OData, Operation: ListSessions, Doc: DocQueryParameters, Needs: NeedsObjects,
 		Requirement: "returns exactly the sessions created in a createdDateTime range given by $filter ge and le"}, func(t *T) {
 		s := mustSessions(t, plainSession)[0]
 		created, ok := expectTimestamp(t, "the created session", s.Body, "createdDateTime")

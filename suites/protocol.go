@@ -30,8 +30,8 @@ var operationRequests = map[Operation]operationRequest{
 	GetPrompt: func() httpRequest { return getRequest("get prompt", promptPath(unknownID(), unknownID()), nil) },
 }
 
-func authSpec(id string, op Operation, mutating bool) TableEntry {
-	return entry(Spec{ID: id, Level: Core, Operation: Protocol, Doc: DocAuth, Mutating: mutating,
+func authSpec(id string, op Operation, needs Needs) TableEntry {
+	return entry(Spec{ID: id, Level: Core, Operation: Protocol, Doc: DocAuth, Needs: needs,
 		Requirement: "answers " + string(op) + " without a token, and with a wrong token, with 401 and an OData error"}, op)
 }
 
@@ -48,13 +48,13 @@ var _ = Describe("Protocol", func() {
 		wrong.Label += " with a wrong token"
 		expectODataError(t, t.Do(wrong), http.StatusUnauthorized)
 	}),
-		authSpec("PROTO-AUTH-01", ListSessions, false),
-		authSpec("PROTO-AUTH-02", CreateSession, true),
-		authSpec("PROTO-AUTH-03", GetSession, false),
-		authSpec("PROTO-AUTH-04", UpdateSession, true),
-		authSpec("PROTO-AUTH-05", ListPrompts, false),
-		authSpec("PROTO-AUTH-06", CreatePrompt, true),
-		authSpec("PROTO-AUTH-07", GetPrompt, false),
+		authSpec("PROTO-AUTH-01", ListSessions, NeedsNothing),
+		authSpec("PROTO-AUTH-02", CreateSession, NeedsWrites),
+		authSpec("PROTO-AUTH-03", GetSession, NeedsNothing),
+		authSpec("PROTO-AUTH-04", UpdateSession, NeedsWrites),
+		authSpec("PROTO-AUTH-05", ListPrompts, NeedsNothing),
+		authSpec("PROTO-AUTH-06", CreatePrompt, NeedsWrites),
+		authSpec("PROTO-AUTH-07", GetPrompt, NeedsNothing),
 	)
 
 	conformance(Spec{ID: "PROTO-ERROR-01", Level: Core, Operation: Protocol, Doc: DocErrors,
@@ -99,21 +99,21 @@ var _ = Describe("Protocol", func() {
 		}
 	})
 
-	conformance(Spec{ID: "PROTO-METHOD-01", Level: Advisory, Operation: Protocol, Doc: DocErrors, Mutating: true,
+	conformance(Spec{ID: "PROTO-METHOD-01", Level: Advisory, Operation: Protocol, Doc: DocErrors, Needs: NeedsWrites,
 		Requirement: "answers DELETE on a session, which is not documented, with 405"}, func(t *T) {
 		s := disposableSession(t)
 		ex := t.Do(httpclient.Request{Method: http.MethodDelete, Path: sessionPath(s.ID), Label: "delete session"})
 		expectODataError(t, ex, http.StatusMethodNotAllowed)
 	})
 
-	conformance(Spec{ID: "PROTO-METHOD-02", Level: Advisory, Operation: Protocol, Doc: DocErrors, Mutating: true,
+	conformance(Spec{ID: "PROTO-METHOD-02", Level: Advisory, Operation: Protocol, Doc: DocErrors, Needs: NeedsWrites,
 		Requirement: "answers PATCH on a prompt, which is not documented, with 405"}, func(t *T) {
 		p := mustPrompts(t)
 		body := mustJSON(map[string]any{"content": p.Content[1]})
 		expectRejected(t, "update prompt", http.MethodPatch, promptPath(p.Session.ID, p.Second.ID), body, http.StatusMethodNotAllowed)
 	})
 
-	conformance(Spec{ID: "PROTO-LIMIT-01", Level: Advisory, Operation: Protocol, Doc: DocODataProtocol, Mutating: true,
+	conformance(Spec{ID: "PROTO-LIMIT-01", Level: Advisory, Operation: Protocol, Doc: DocODataProtocol, Needs: NeedsWrites,
 		Requirement: "refuses a request body of 5 MiB with 413 (or 400) and an OData error"}, func(t *T) {
 		huge := strings.Repeat("x", 5<<20)
 		body := mustJSON(map[string]any{"displayName": runName("oversized " + huge)})
@@ -121,7 +121,7 @@ var _ = Describe("Protocol", func() {
 		expectODataError(t, ex, http.StatusRequestEntityTooLarge, http.StatusBadRequest)
 	})
 
-	conformance(Spec{ID: "PROTO-MEDIA-01", Level: OData, Operation: Protocol, Doc: DocODataProtocol, Mutating: true,
+	conformance(Spec{ID: "PROTO-MEDIA-01", Level: OData, Operation: Protocol, Doc: DocODataProtocol, Needs: NeedsWrites,
 		Requirement: "answers a POST whose Content-Type is not JSON with 415"}, func(t *T) {
 		req := jsonRequest("create session sent as text/plain", http.MethodPost, sessionsPath(), mustJSON(map[string]any{"displayName": runName("text/plain")}))
 		req.Header.Set("Content-Type", "text/plain")

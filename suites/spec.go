@@ -38,8 +38,29 @@ const (
 	Protocol      Operation = "protocol"
 )
 
-// MutatingLabel marks every spec that sends POST or PATCH (directly or through a shared fixture).
+// MutatingLabel marks every spec that sends POST or PATCH in a normal run (itself or through a
+// shared object it needs).
 const MutatingLabel = "mutating"
+
+// Needs says what a spec needs from the target besides reading.
+type Needs int
+
+const (
+	// NeedsNothing: the spec only reads, and needs no object (unknown ids, empty filters).
+	NeedsNothing Needs = iota
+	// NeedsObjects: the spec reads sessions and prompts. A normal run creates them once and
+	// shares them; a read-only run uses ones that already exist.
+	NeedsObjects
+	// NeedsWrites: the spec has to create or change objects itself; a read-only run skips it.
+	NeedsWrites
+)
+
+func (n Needs) String() string {
+	return [...]string{"nothing", "objects", "writes"}[n]
+}
+
+// MarshalText writes Needs as its name.
+func (n Needs) MarshalText() ([]byte, error) { return []byte(n.String()), nil }
 
 // Documentation pages the requirements come from.
 const (
@@ -67,7 +88,7 @@ type Spec struct {
 	ID          string    `json:"id"`
 	Level       Level     `json:"level"`
 	Operation   Operation `json:"operation"`
-	Mutating    bool      `json:"mutating"`
+	Needs       Needs     `json:"needs"`
 	Requirement string    `json:"requirement"`
 	Doc         string    `json:"doc"`
 }
@@ -75,7 +96,7 @@ type Spec struct {
 // Labels returns the Ginkgo labels of the spec.
 func (s Spec) Labels() []string {
 	labels := []string{string(s.Level), string(s.Operation)}
-	if s.Mutating {
+	if s.Needs != NeedsNothing {
 		labels = append(labels, MutatingLabel)
 	}
 	return labels
@@ -144,6 +165,7 @@ func conformance(s Spec, body func(t *T)) bool {
 	return It(s.Text(), Label(s.Labels()...), func(ctx SpecContext) {
 		t := newT(ctx, s)
 		defer t.finish()
+		t.skipWritesInReadOnlyMode()
 		body(t)
 	})
 }
@@ -160,6 +182,7 @@ func runEntry[P any](body func(t *T, p P)) func(ctx SpecContext, s Spec, p P) {
 	return func(ctx SpecContext, s Spec, p P) {
 		t := newT(ctx, s)
 		defer t.finish()
+		t.skipWritesInReadOnlyMode()
 		body(t, p)
 	}
 }

@@ -33,6 +33,11 @@ type Config struct {
 	MaxPages int
 	// Out receives Ginkgo's console output.
 	Out io.Writer
+	// ReadOnly skips the specs that must write and points the others at sessions and prompts
+	// that already exist (the first page of the list, or SessionID).
+	ReadOnly bool
+	// SessionID names an existing session (ideally one with prompts) for a read-only run.
+	SessionID string
 }
 
 // Result is what a run produced.

@@ -311,7 +311,7 @@ func (c *Client) tokenFor(ctx context.Context, req Request, target *url.URL) (to
 	}
 	token, err = c.creds.Token(ctx)
 	if err != nil {
-		return "", false, fmt.Errorf("getting a token (%s): %w", c.creds.Describe(), err)
+		return "", false, fmt.Errorf("%w (%s): %w", ErrCredentials, c.creds.Describe(), err)
 	}
 	return token, true, nil
 }

@@ -17,6 +17,9 @@ import (
 // ErrReadOnly is the error of a write request refused in read-only mode.
 var ErrReadOnly = errors.New("read-only mode: the client does not send POST, PATCH, PUT or DELETE")
 
+// ErrCredentials wraps a failure to get a token from the configured Credentials.
+var ErrCredentials = errors.New("getting a token")
+
 // ErrWriteBudget is the error of a POST refused because the write budget is used up.
 var ErrWriteBudget = errors.New("write budget used up")
 
