@@ -69,10 +69,12 @@ Run "copilotconf <command> --help" for the flags of a command.
 const exitCodesHelp = `
 Exit codes:
   0  all selected non-advisory specs passed (with --strict: all specs); validate: all valid
-  1  a non-advisory spec failed (with --strict: any spec), or the run timed out or was
-     interrupted; validate: a document is invalid
+  1  a non-advisory spec failed (with --strict: any spec), a spec was throttled, or the run
+     timed out or was interrupted; validate: a document is invalid; mutation: a fault went
+     undetected
   2  usage or configuration error
-  3  the target is unreachable, or rejected the credentials or the workspace before any spec ran
+  3  the target is unreachable, or rejected the credentials (or no token could be had) or the
+     workspace, before any spec ran
 `
 
 // Main runs the copilotconf command with args (without the program name) and returns the exit code.
