@@ -12,6 +12,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/copilotconf/copilotconf/mockserver"
 )
@@ -193,5 +194,31 @@ func TestProxyFromEnvironmentIsUsedAndRecorded(t *testing.T) {
 	if !strings.Contains(r.stdout, "Requests went through the proxy "+proxy.URL) ||
 		!strings.Contains(readAll(t, filepath.Join(dir, "junit.xml")), `name="copilotconf.proxy" value="`+proxy.URL+`"`) {
 		t.Errorf("the summary and junit.xml must record the proxy:\n%s", r.stdout)
+	}
+}
+
+func TestRunTimeoutStopsAndReportsWhatRan(t *testing.T) {
+	srv, err := mockserver.New(mockserver.Options{Token: "slow-token"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	slow := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Query().Get("$top") != "1" { // everything but the preflight takes a while
+			select {
+			case <-time.After(1500 * time.Millisecond):
+			case <-r.Context().Done():
+				return
+			}
+		}
+		srv.ServeHTTP(w, r)
+	}))
+	t.Cleanup(slow.Close)
+	dir := t.TempDir()
+	r := copilotconf(t, nil, "run", "--target", slow.URL, "--token", "slow-token", "--timeout", "3s", "--report-dir", dir)
+	if r.code != 1 || !strings.Contains(r.stdout, "Run stopped: Suite Timeout Elapsed") || !strings.Contains(r.stdout, "selected specs did not run because the run stopped") {
+		t.Fatalf("expected the run to stop at --timeout with exit 1 and say so, got %s", r)
+	}
+	if j := readJUnit(t, dir); len(j.Suites[0].Cases) == 0 {
+		t.Errorf("junit.xml must report the specs that ran")
 	}
 }

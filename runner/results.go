@@ -31,6 +31,7 @@ type outcome struct {
 	stats                                 httpclient.Stats
 	createdSessions, createdPrompts       int
 	suiteSucceeded, interrupted, timedOut bool
+	notRun                                int // selected specs the run never reached (timeout, interrupt)
 	specialFailures                       []string
 }
 
@@ -83,6 +84,9 @@ func summarize(res suites.Result, strict bool) outcome {
 		default:
 			o.passed++
 		}
+	}
+	if willRun := res.Report.PreRunStats.SpecsThatWillRun; willRun > o.selected {
+		o.notRun = willRun - o.selected
 	}
 	for _, c := range res.Created {
 		switch c.Kind {
@@ -148,6 +152,9 @@ func printSummary(w io.Writer, o outcome, info runInfo, reportDir string) {
 	list("Throttled (%d; the target kept answering 429/503, so these have no conformance verdict):", o.throttled)
 	for _, reason := range o.specialFailures {
 		fmt.Fprintf(w, "Run stopped: %s\n", reason)
+	}
+	if o.notRun > 0 {
+		fmt.Fprintf(w, "%d selected specs did not run because the run stopped\n", o.notRun)
 	}
 	fmt.Fprintf(w, "Throttling: %d responses were 429/503 and retried; %d specs gave up (throttled)\n", o.stats.Throttled, len(o.throttled))
 	if info.readOnly {
