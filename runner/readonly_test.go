@@ -58,7 +58,9 @@ func newPopulatedTarget(t *testing.T) *populatedTarget {
 	post("/sessions/"+p.session+"/prompts", `{"type":"prompt","content":"first existing prompt"}`)
 	post("/sessions/"+p.session+"/prompts", `{"type":"prompt","content":"second existing prompt"}`)
 	post("/sessions", `{"displayName":"existing session without prompts"}`)
+	p.mu.Lock()
 	p.methods = map[string]int{} // count only what the run sends
+	p.mu.Unlock()
 	return p
 }
 

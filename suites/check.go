@@ -67,7 +67,8 @@ func (t *T) skipWritesInReadOnlyMode() {
 // Failed reports whether a problem has been recorded.
 func (t *T) Failed() bool { return len(t.problems) > 0 }
 
-// Uses attaches exchanges made elsewhere (shared fixtures) to this spec's transcript.
+// Uses attaches exchanges made elsewhere (shared fixtures) to this spec's transcript. A
+// throttled one ends the spec as throttled.
 func (t *T) Uses(exchanges ...*httpclient.Exchange) {
 	for _, ex := range exchanges {
 		if ex == nil {
@@ -83,6 +84,7 @@ func (t *T) Uses(exchanges ...*httpclient.Exchange) {
 		if !seen {
 			t.exchanges = append(t.exchanges, ex)
 		}
+		t.stopIfThrottled(ex)
 	}
 }
 
@@ -91,7 +93,6 @@ func (t *T) Uses(exchanges ...*httpclient.Exchange) {
 func (t *T) Do(req httpclient.Request) *httpclient.Exchange {
 	ex := env().do(t.ctx, req)
 	t.Uses(ex)
-	t.stopIfThrottled(ex)
 	return ex
 }
 

@@ -71,7 +71,6 @@ func create(t *T, label, path string, body any) createdEntity {
 func requireCreated(t *T, what string, c createdEntity) {
 	if c.Exchange != nil {
 		t.Uses(c.Exchange)
-		t.stopIfThrottled(c.Exchange)
 	}
 	switch {
 	case c.ok():

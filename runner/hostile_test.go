@@ -1,0 +1,613 @@
+//go:build unix
+
+package runner_test
+
+import (
+	"bytes"
+	"compress/gzip"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/copilotconf/copilotconf/mockserver"
+)
+
+// The limits every hostile run is held to. The flags bound each request (--request-timeout 1s,
+// at most --max-retry-wait 2s of waiting between GET attempts: about 5 s per request here) and
+// the run (--timeout 60s). A run must end on its own, through the per-request limits, well
+// before the run limit: the wall-time bound is the run limit itself, and a summary saying the
+// run was stopped fails the case too.
+const (
+	hostileRunTimeout = 60 * time.Second
+	hostileMaxRSSKiB  = 300 << 10 // 300 MiB
+	hostileFocus      = "SESS-LIST-01|SESS-GET-02|SESS-CREATE-01"
+)
+
+// hostileSpecs are the specs hostileFocus selects.
+var hostileSpecs = []string{"SESS-LIST-01", "SESS-GET-02", "SESS-CREATE-01"}
+
+// hostileArgs are the flags of every hostile run.
+func hostileArgs(target, token, dir string, extra ...string) []string {
+	return append([]string{"run", "--target", target, "--token", token, "--report-dir", dir,
+		"--request-timeout", "1s", "--max-retry-wait", "2s", "--timeout", hostileRunTimeout.String()}, extra...)
+}
+
+// hostileRun is what a case's check sees.
+type hostileRun struct {
+	measuredResult
+	env   *hostileEnv
+	cases []junitCase // junit.xml
+}
+
+type hostileCase struct {
+	name  string
+	flags []string // beyond hostileArgs; --focus hostileFocus unless given
+	codes []int    // acceptable exit codes
+	// setup returns the hostile behaviour and the case's own checks.
+	setup func(t *testing.T, token string) (hostileHandler, func(t *testing.T, run *hostileRun))
+}
+
+var (
+	timeoutText  = regexp.MustCompile(`(?i)deadline exceeded|timeout|timed out`)
+	networkError = regexp.MustCompile(`(?i)connection reset|EOF|broken pipe|connection refused`)
+	afterRetries = regexp.MustCompile(`after [2-9]\d* attempts`)
+	throttleLine = regexp.MustCompile(`(?m)^Throttling: (\d+) responses were 429/503 and retried; (\d+) specs gave up \(throttled\)$`)
+)
+
+func TestHostileTargets(t *testing.T) {
+	for _, c := range hostileCases() {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			token := newCanary(t)
+			hostile, check := c.setup(t, token)
+			target, env := startHostile(t, token, hostile)
+			dir := t.TempDir()
+			flags := c.flags
+			if !slices.Contains(flags, "--focus") {
+				flags = append([]string{"--focus", hostileFocus}, flags...)
+			}
+			m := copilotconfMeasured(t, hostileArgs(target, token, dir, flags...)...)
+			run := &hostileRun{measuredResult: m, env: env}
+			t.Logf("%s: exit %d, wall %s, peak RSS %d KiB (%.1f MiB), %d requests to the target",
+				c.name, m.code, m.wall.Round(time.Millisecond), m.maxRSSKiB, float64(m.maxRSSKiB)/1024, len(env.log.snapshot()))
+
+			checkBounded(t, m)
+			if !slices.Contains(c.codes, m.code) {
+				t.Errorf("expected exit code %v, got %s", c.codes, m.result)
+			}
+			if m.code == 3 || m.code == 2 {
+				t.Fatalf("the run did not get past the preflight or the flags:\n%s", m.result)
+			}
+			checkPreflightFirst(t, env.log)
+			files := assertNoSecretAnywhere(t, token, dir, m.result)
+			if files < 3 {
+				t.Errorf("expected junit.xml, report.json and created.json in the report directory, found %d files", files)
+			}
+			run.cases = readHostileJUnit(t, dir)
+			check(t, run)
+		})
+	}
+}
+
+// checkBounded asserts the run ended on its own within the limits, with bounded memory.
+func checkBounded(t *testing.T, m measuredResult) {
+	t.Helper()
+	if m.wall >= hostileRunTimeout {
+		t.Errorf("the run took %s; it must end through the per-request limits before --timeout %s", m.wall, hostileRunTimeout)
+	}
+	if strings.Contains(m.stdout, "Run stopped:") {
+		t.Errorf("the run was stopped instead of ending on its own:\n%s", m.stdout)
+	}
+	if m.maxRSSKiB <= 0 {
+		t.Errorf("peak RSS unknown (%d)", m.maxRSSKiB)
+	} else if m.maxRSSKiB >= hostileMaxRSSKiB {
+		t.Errorf("peak RSS %d KiB exceeds the bound of %d KiB", m.maxRSSKiB, hostileMaxRSSKiB)
+	}
+}
+
+// checkPreflightFirst asserts the first request was the preflight (answered normally).
+func checkPreflightFirst(t *testing.T, log *requestLog) {
+	t.Helper()
+	recs := log.snapshot()
+	if len(recs) == 0 || recs[0].answer != "preflight" {
+		t.Errorf("expected the first request to be the preflight GET %s?$top=1, got %+v", preflightPath, firstRecord(recs))
+	}
+}
+
+func firstRecord(recs []reqRecord) any {
+	if len(recs) == 0 {
+		return "no request"
+	}
+	return recs[0].method + " " + recs[0].uri
+}
+
+// expectFailures asserts that each spec failed (a <failure>), is listed in the console summary,
+// and that its failure text matches every pattern.
+func expectFailures(t *testing.T, run *hostileRun, ids []string, patterns ...*regexp.Regexp) {
+	t.Helper()
+	if run.code != 1 {
+		return // reported already
+	}
+	_, summary, _ := strings.Cut(run.stdout, "copilotconf summary")
+	for _, id := range ids {
+		c, ok := junitCaseOf(run.cases, id)
+		if !ok {
+			t.Errorf("junit.xml has no testcase for %s", id)
+			continue
+		}
+		if c.Failure == nil {
+			t.Errorf("%s: expected a <failure>, got status %q", id, c.Status)
+			continue
+		}
+		for _, p := range patterns {
+			if !p.MatchString(c.failureText()) {
+				t.Errorf("%s: the failure message does not match %q:\n%s", id, p, c.Failure.Message)
+			}
+		}
+		if !strings.Contains(summary, id) {
+			t.Errorf("the console summary does not list the failed %s:\n%s", id, summary)
+		}
+	}
+}
+
+// nonPreflight returns the records after the preflight.
+func nonPreflight(log *requestLog) []reqRecord {
+	recs := log.snapshot()
+	if len(recs) > 0 && recs[0].answer == "preflight" {
+		return recs[1:]
+	}
+	return recs
+}
+
+func flush(w http.ResponseWriter) { _ = http.NewResponseController(w).Flush() }
+
+// writeThrottle answers 429 with Retry-After and an OData error body.
+func writeThrottle(w http.ResponseWriter, retryAfter string) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Retry-After", retryAfter)
+	w.WriteHeader(http.StatusTooManyRequests)
+	_, _ = io.WriteString(w, `{"error":{"code":"TooManyRequests","message":"Too many requests, retry after `+retryAfter+` s."}}`)
+}
+
+func hostileCases() []hostileCase {
+	return []hostileCase{
+		{
+			name: "never sends headers", codes: []int{1},
+			setup: func(t *testing.T, token string) (hostileHandler, func(*testing.T, *hostileRun)) {
+				return func(e *hostileEnv, w http.ResponseWriter, r *http.Request, rec *reqRecord) {
+						select { // accept the request, answer nothing
+						case <-r.Context().Done():
+						case <-e.stop:
+						}
+					}, func(t *testing.T, run *hostileRun) {
+						expectFailures(t, run, hostileSpecs, regexp.MustCompile(`no response`), timeoutText)
+					}
+			},
+		},
+		{
+			name: "body one byte a second", codes: []int{1},
+			setup: func(t *testing.T, token string) (hostileHandler, func(*testing.T, *hostileRun)) {
+				return func(e *hostileEnv, w http.ResponseWriter, r *http.Request, rec *reqRecord) {
+						w.Header().Set("Content-Type", "application/json")
+						w.WriteHeader(http.StatusOK)
+						flush(w)
+						tick := time.NewTicker(time.Second)
+						defer tick.Stop()
+						for _, b := range []byte(`{"value":[]}`) {
+							select {
+							case <-tick.C:
+							case <-r.Context().Done():
+								return
+							case <-e.stop:
+								return
+							}
+							if _, err := w.Write([]byte{b}); err != nil {
+								return
+							}
+							flush(w)
+						}
+					}, func(t *testing.T, run *hostileRun) {
+						expectFailures(t, run, hostileSpecs, timeoutText)
+					}
+			},
+		},
+		{
+			name: "endless body", codes: []int{1}, flags: []string{"--max-body", "1MiB"},
+			setup: func(t *testing.T, token string) (hostileHandler, func(*testing.T, *hostileRun)) {
+				return func(e *hostileEnv, w http.ResponseWriter, r *http.Request, rec *reqRecord) {
+						w.Header().Set("Content-Type", "application/json")
+						w.WriteHeader(http.StatusOK)
+						zeros := make([]byte, 64<<10)
+						var sent int64
+						for sent < 64<<30 && !e.done(r) { // zeros until the client goes away
+							n, err := w.Write(zeros)
+							sent += int64(n)
+							if err != nil {
+								break
+							}
+						}
+						e.log.setAnswer(rec, fmt.Sprintf("%d bytes of zeros", sent))
+					}, func(t *testing.T, run *hostileRun) {
+						expectFailures(t, run, hostileSpecs, regexp.MustCompile(`response body exceeds`))
+						for _, rec := range nonPreflight(run.env.log) {
+							t.Logf("%s %s: the server wrote %s before the client went away", rec.method, rec.uri, rec.answer)
+						}
+					}
+			},
+		},
+		{
+			name: "gzip bomb", codes: []int{1}, flags: []string{"--max-body", "1MiB"},
+			setup: func(t *testing.T, token string) (hostileHandler, func(*testing.T, *hostileRun)) {
+				return func(e *hostileEnv, w http.ResponseWriter, r *http.Request, rec *reqRecord) {
+						w.Header().Set("Content-Type", "application/json")
+						w.Header().Set("Content-Encoding", "gzip")
+						w.WriteHeader(http.StatusOK)
+						zw, err := gzip.NewWriterLevel(w, gzip.BestCompression)
+						if err != nil {
+							panic(err)
+						}
+						zeros := make([]byte, 64<<10)
+						var in int64
+						for in < 1<<30 && !e.done(r) { // 1 GiB of zeros, compressed on the fly
+							if _, err := zw.Write(zeros); err != nil {
+								break
+							}
+							in += int64(len(zeros))
+						}
+						if in >= 1<<30 {
+							_ = zw.Close()
+						}
+						e.log.setAnswer(rec, fmt.Sprintf("gzip: %d bytes of zeros compressed before the client went away", in))
+					}, func(t *testing.T, run *hostileRun) {
+						expectFailures(t, run, hostileSpecs, regexp.MustCompile(`response body exceeds`))
+						// The transport decompresses only when it asked for gzip itself: prove that
+						// happened, or the case tested nothing.
+						recs := nonPreflight(run.env.log)
+						if len(recs) == 0 {
+							t.Fatal("the target received no request after the preflight")
+						}
+						for _, rec := range recs {
+							if !strings.Contains(strings.ToLower(rec.acceptEncoding), "gzip") {
+								t.Errorf("%s %s: the client sent Accept-Encoding %q, so the gzip body was not decompressed by it", rec.method, rec.uri, rec.acceptEncoding)
+							}
+							if !strings.HasPrefix(rec.answer, "gzip: ") {
+								t.Errorf("%s %s: the server did not answer gzip (%q)", rec.method, rec.uri, rec.answer)
+							}
+							t.Logf("%s %s: Accept-Encoding %q; %s", rec.method, rec.uri, rec.acceptEncoding, rec.answer)
+						}
+					}
+			},
+		},
+		{
+			name: "truncated JSON", codes: []int{1},
+			setup: brokenBody(`{"value": [{"id": "x"`, "application/json", 0, hostileSpecs),
+		},
+		{
+			name: "HTML page", codes: []int{1},
+			// With 200, create fails on the status first; list and get still parse the body.
+			setup: brokenBody(`<html><body>Service Unavailable</body></html>`, "text/html", http.StatusOK, []string{"SESS-LIST-01", "SESS-GET-02"}),
+		},
+		{
+			name: "connection reset", codes: []int{1},
+			setup: func(t *testing.T, token string) (hostileHandler, func(*testing.T, *hostileRun)) {
+				return func(e *hostileEnv, w http.ResponseWriter, r *http.Request, rec *reqRecord) {
+						conn, _, err := http.NewResponseController(w).Hijack()
+						if err != nil {
+							panic(err)
+						}
+						if tc, ok := conn.(*net.TCPConn); ok {
+							_ = tc.SetLinger(0) // close sends RST
+						}
+						_ = conn.Close()
+					}, func(t *testing.T, run *hostileRun) {
+						expectFailures(t, run, hostileSpecs, networkError)
+						expectFailures(t, run, []string{"SESS-LIST-01", "SESS-GET-02"}, afterRetries)
+					}
+			},
+		},
+		{
+			name: "429 to every other request", codes: []int{0},
+			setup: func(t *testing.T, token string) (hostileHandler, func(*testing.T, *hostileRun)) {
+				var n, sent atomic.Int64
+				return func(e *hostileEnv, w http.ResponseWriter, r *http.Request, rec *reqRecord) {
+						if n.Add(1)%2 == 1 {
+							sent.Add(1)
+							writeThrottle(w, "0.1")
+							return
+						}
+						e.mock.ServeHTTP(w, r)
+					}, func(t *testing.T, run *hostileRun) {
+						if sent.Load() == 0 {
+							t.Fatal("the server sent no 429")
+						}
+						m := throttleLine.FindStringSubmatch(run.stdout)
+						if m == nil {
+							t.Fatalf("the summary lacks the line \"Throttling: N responses were 429/503 and retried; 0 specs gave up (throttled)\" (the server sent %d 429s):\n%s", sent.Load(), run.stdout)
+						}
+						if got, _ := strconv.Atoi(m[1]); int64(got) != sent.Load() {
+							t.Errorf("the summary counts %s retried 429/503 responses, the server sent %d, every one retried: %q", m[1], sent.Load(), m[0])
+						}
+						if m[2] != "0" {
+							t.Errorf("expected 0 specs to give up, got %q", m[0])
+						}
+						for _, c := range run.cases {
+							if c.Failure != nil || c.Error != nil {
+								t.Errorf("%s: expected a pass with retries, got a failure or error", c.Name)
+							}
+						}
+					}
+			},
+		},
+		{
+			name: "429 to every request", codes: []int{1},
+			setup: func(t *testing.T, token string) (hostileHandler, func(*testing.T, *hostileRun)) {
+				return func(e *hostileEnv, w http.ResponseWriter, r *http.Request, rec *reqRecord) {
+						writeThrottle(w, "1")
+					}, func(t *testing.T, run *hostileRun) {
+						m := throttleLine.FindStringSubmatch(run.stdout)
+						if m == nil {
+							t.Fatalf("the summary lacks the line \"Throttling: N responses were 429/503 and retried; M specs gave up (throttled)\":\n%s", run.stdout)
+						}
+						gaveUp, _ := strconv.Atoi(m[2])
+						if gaveUp == 0 {
+							t.Errorf("expected M > 0 specs to give up, the summary says %q", m[0])
+						}
+						// Every request is throttled, so every selected spec gives up on its first
+						// request: each must be marked throttled, none reported as a conformance failure.
+						throttled := 0
+						for _, id := range hostileSpecs {
+							c, ok := junitCaseOf(run.cases, id)
+							switch {
+							case !ok:
+								t.Errorf("junit.xml has no testcase for %s", id)
+							case c.Error == nil || c.Error.Type != "throttled":
+								t.Errorf("%s gave up on 429 but junit.xml does not mark it <error type=\"throttled\"> (status %q, error %+v); it is reported as a conformance failure:\n%s", id, c.Status, c.Error, problemsOf(c.failureText()))
+							default:
+								throttled++
+								if c.Failure != nil {
+									t.Errorf("%s: a throttled testcase must not also carry a <failure>", id)
+								}
+								if !strings.Contains(c.Error.Message+c.Error.Text, "429") {
+									t.Errorf("%s: the throttled error does not mention the 429s:\n%s", id, c.Error.Message)
+								}
+							}
+						}
+						if gaveUp != throttled {
+							t.Errorf("the summary says %d specs gave up, junit.xml marks %d testcases throttled", gaveUp, throttled)
+						}
+						if gaveUp != len(hostileSpecs) {
+							t.Errorf("expected all %d selected specs to give up (every request is throttled), the summary says %q", len(hostileSpecs), m[0])
+						}
+					}
+			},
+		},
+		{
+			name: "redirect to another host", codes: []int{0, 1},
+			setup: func(t *testing.T, token string) (hostileHandler, func(*testing.T, *hostileRun)) {
+				other, err := mockserver.New(mockserver.Options{Token: token})
+				if err != nil {
+					t.Fatal(err)
+				}
+				received := &requestLog{}
+				second := startLoopback(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+					body, _ := io.ReadAll(io.LimitReader(r.Body, 1<<20))
+					received.add(r, body)
+					r.Body = io.NopCloser(bytes.NewReader(body))
+					other.ServeHTTP(w, r)
+				}))
+				_, port, _ := net.SplitHostPort(second.Listener.Addr().String())
+				return func(e *hostileEnv, w http.ResponseWriter, r *http.Request, rec *reqRecord) {
+						http.Redirect(w, r, "http://localhost:"+port+r.URL.RequestURI(), http.StatusTemporaryRedirect)
+					}, func(t *testing.T, run *hostileRun) {
+						recs := received.snapshot()
+						if len(recs) == 0 {
+							t.Fatal("the redirect target received no request: the case tested nothing")
+						}
+						forms := secretEncodings(token)
+						for _, rec := range recs {
+							if v, ok := rec.header["Authorization"]; ok {
+								t.Errorf("LEAK: %s %s on the other host carried an Authorization header (%d values)", rec.method, rec.uri, len(v))
+							}
+							var all strings.Builder
+							all.WriteString(rec.uri + "\n")
+							_ = rec.header.Write(&all)
+							all.Write(rec.body)
+							for _, f := range secretFormsIn(forms, all.String()) {
+								t.Errorf("LEAK: %s %s on the other host carried the token (%s)", rec.method, rec.uri, f)
+							}
+						}
+						t.Logf("the other host received %d requests, none with credentials", len(recs))
+					}
+			},
+		},
+	}
+}
+
+// brokenBody answers with body: with the reference server's own status (status 0) or with
+// status. The specs in parsed must report a parse error with an excerpt of the body.
+func brokenBody(body, contentType string, status int, parsed []string) func(*testing.T, string) (hostileHandler, func(*testing.T, *hostileRun)) {
+	return func(t *testing.T, token string) (hostileHandler, func(*testing.T, *hostileRun)) {
+		return func(e *hostileEnv, w http.ResponseWriter, r *http.Request, rec *reqRecord) {
+				code := status
+				if code == 0 {
+					rr := httptest.NewRecorder()
+					e.mock.ServeHTTP(rr, r)
+					code = rr.Code
+				}
+				w.Header().Set("Content-Type", contentType)
+				w.WriteHeader(code)
+				_, _ = io.WriteString(w, body)
+			}, func(t *testing.T, run *hostileRun) {
+				expectFailures(t, run, hostileSpecs)
+				for _, id := range parsed {
+					c, ok := junitCaseOf(run.cases, id)
+					if !ok || c.Failure == nil {
+						continue // reported by expectFailures
+					}
+					problems := problemsOf(c.Failure.Message)
+					if !strings.Contains(problems, "not JSON") {
+						t.Errorf("%s: expected a parse error among the problems, got:\n%s", id, problems)
+					}
+					if !strings.Contains(problems, body) && !strings.Contains(problems, strconv.Quote(body)) {
+						t.Errorf("%s: expected an excerpt of the body (%s) among the problems, got:\n%s", id, body, problems)
+					}
+				}
+			}
+	}
+}
+
+// TestSecretCanary runs the whole suite with a canary token against a server that echoes the
+// credentials back everywhere it can and fails some specs, then searches the console and every
+// report file for the canary in every encoding.
+func TestSecretCanary(t *testing.T) {
+	// The tail is legal in a bearer token (RFC 6750 b64token) and makes the URL-escaped and
+	// base64 forms differ from the raw one and from each other, so each is searched for in its own right.
+	canary := newCanary(t) + ".~+/="
+	forms := secretEncodings(canary)
+	t.Logf("searching for %d distinct forms of the canary", len(forms))
+	t.Run("scanner finds every form", func(t *testing.T) {
+		for _, f := range forms {
+			if got := secretFormsIn(forms, "before "+f.value+" after"); !slices.Contains(got, f.name) {
+				t.Errorf("the scanner misses the %s form", f.name)
+			}
+		}
+		if got := secretFormsIn(forms, "Authorization: Bearer [REDACTED]"); len(got) != 0 {
+			t.Errorf("the scanner flags redacted text: %v", got)
+		}
+	})
+
+	target, stats := echoingTarget(t, canary)
+	dir := t.TempDir()
+	m := copilotconfMeasured(t, "run", "--target", target, "--token", canary, "--report-dir", dir,
+		"--request-timeout", "1s", "--max-retry-wait", "2s", "--timeout", hostileRunTimeout.String())
+	t.Logf("canary run: exit %d, wall %s, peak RSS %d KiB (%.1f MiB); %d requests, %d with the canary, %d echoed it",
+		m.code, m.wall.Round(time.Millisecond), m.maxRSSKiB, float64(m.maxRSSKiB)/1024,
+		stats.requests.Load(), stats.authorized.Load(), stats.echoed.Load())
+
+	checkBounded(t, m)
+	if m.code != 1 {
+		t.Errorf("expected exit 1 (GET session answers 404), got exit %d", m.code)
+	}
+	if stats.authorized.Load() == 0 || stats.echoed.Load() == 0 {
+		t.Fatalf("the server saw the canary on %d requests and echoed it on %d: the test exercised nothing", stats.authorized.Load(), stats.echoed.Load())
+	}
+	files := assertNoSecretAnywhere(t, canary, dir, m.result)
+	if files < 3 {
+		t.Errorf("expected junit.xml, report.json and created.json, found %d files", files)
+	}
+	// The echoes must have reached the reports (redacted), or nothing was tested.
+	failures, withEcho := 0, 0
+	for _, c := range readHostileJUnit(t, dir) {
+		if c.Failure == nil {
+			continue
+		}
+		failures++
+		msg := c.Failure.Message
+		if strings.Contains(msg, "exchange 1 of") && strings.Contains(msg, "X-Echo") && strings.Contains(msg, "@echo.token") {
+			withEcho++
+		}
+	}
+	if failures == 0 || withEcho == 0 {
+		t.Errorf("expected failure messages whose transcripts show the echoes; %d failures, %d with echoes", failures, withEcho)
+	}
+	t.Logf("%d failed specs, %d failure messages show the (redacted) echoes", failures, withEcho)
+}
+
+type echoStats struct{ requests, authorized, echoed atomic.Int64 }
+
+var sessionItemPath = regexp.MustCompile(`^/security/securityCopilot/workspaces/[^/]+/sessions/[^/]+$`)
+
+// echoingTarget is the reference server accepting only the canary, behind a wrapper that
+// echoes the Authorization value and the canary in headers, a cookie and every JSON object
+// body, and answers GET session with 404 and an error message carrying the canary.
+func echoingTarget(t *testing.T, canary string) (string, *echoStats) {
+	t.Helper()
+	mock, err := mockserver.New(mockserver.Options{Token: canary})
+	if err != nil {
+		t.Fatal(err)
+	}
+	stats := &echoStats{}
+	forms := secretEncodings(canary)
+	ts := startLoopback(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		stats.requests.Add(1)
+		auth := r.Header.Get("Authorization")
+		if auth == "Bearer "+canary {
+			stats.authorized.Add(1)
+		}
+		rr := httptest.NewRecorder()
+		if r.Method == http.MethodGet && sessionItemPath.MatchString(r.URL.Path) {
+			rr.Header().Set("Content-Type", "application/json")
+			rr.WriteHeader(http.StatusNotFound)
+			_, _ = fmt.Fprintf(rr, `{"error":{"code":"itemNotFound","message":"no session for the token %s"}}`, canary)
+		} else {
+			mock.ServeHTTP(rr, r)
+		}
+		h := w.Header()
+		for k, vs := range rr.Header() {
+			if k != "Content-Length" {
+				h[k] = vs
+			}
+		}
+		h.Add("X-Echo", auth)
+		h.Add("X-Echo", canary)
+		for _, f := range forms {
+			h.Add("X-Echo-Form", f.value)
+		}
+		h.Add("Set-Cookie", "echo="+canary+"; Path=/; HttpOnly")
+		h.Add("Set-Cookie", "echo-auth="+url.QueryEscape(auth)+"; Path=/")
+		body := rr.Body.Bytes()
+		if echoed, ok := echoInBody(body, auth, canary, forms); ok {
+			body = echoed
+		}
+		stats.echoed.Add(1)
+		w.WriteHeader(rr.Code)
+		_, _ = w.Write(body)
+	}))
+	return ts.URL, stats
+}
+
+// echoInBody adds echo annotations to a JSON object body and the canary to an error message.
+func echoInBody(body []byte, auth, canary string, forms []secretForm) ([]byte, bool) {
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.UseNumber()
+	var obj map[string]any
+	if err := dec.Decode(&obj); err != nil || obj == nil {
+		return nil, false
+	}
+	obj["@echo.token"] = canary
+	obj["@echo.authorization"] = auth
+	encoded := map[string]any{}
+	for _, f := range forms {
+		encoded[f.name] = f.value
+	}
+	obj["@echo.forms"] = encoded
+	if e, ok := obj["error"].(map[string]any); ok {
+		msg, _ := e["message"].(string)
+		e["message"] = msg + " (request authorized with " + auth + "; token " + canary + ")"
+	}
+	if items, ok := obj["value"].([]any); ok {
+		for _, it := range items {
+			if item, ok := it.(map[string]any); ok {
+				item["@echo.token"] = canary
+			}
+		}
+	}
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(obj); err != nil {
+		return nil, false
+	}
+	return buf.Bytes(), true
+}
