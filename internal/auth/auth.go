@@ -9,6 +9,8 @@ package auth
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"net"
 	"sort"
 	"strings"
@@ -133,6 +135,51 @@ func (c cached) fresh(now time.Time) bool {
 // unexpired reports whether the token may still be sent (used when a refresh failed).
 func (c cached) unexpired(now time.Time) bool {
 	return c.token != "" && (c.expiry.IsZero() || now.Before(c.expiry))
+}
+
+// issued is a token a source fetched, with what else must be redacted from then on.
+type issued struct {
+	token, refreshToken string
+	expiry, refreshOn   time.Time
+}
+
+// tokenCache is the caching both token issuers (Entra ID, OAuth2) share: one request at a
+// time, the cached token while it is fresh, and the old token kept for a while when a refresh
+// fails before it expired.
+type tokenCache struct {
+	describe string
+	now      func() time.Time // tests
+	secrets  secretSet        // the source's own secrets, then every token issued
+	margin   time.Duration    // refresh this long before expiry
+
+	mu  ctxMutex // guards tok and the source's fetch state; held during a token request
+	tok cached
+}
+
+// get returns the cached token or one fetch obtains; fetch runs with c.mu held.
+func (c *tokenCache) get(ctx context.Context, fetch func(context.Context) (issued, error)) (string, error) {
+	if err := c.mu.lockCtx(ctx); err != nil {
+		return "", fmt.Errorf("%s: waiting for a token request in progress: %w", c.describe, err)
+	}
+	defer c.mu.unlock()
+	now := c.now()
+	if c.tok.fresh(now) {
+		return c.tok.token, nil
+	}
+	got, err := fetch(ctx)
+	if err == nil && got.token == "" {
+		err = errors.New("no access token returned")
+	}
+	if err != nil {
+		if c.tok.unexpired(now) {
+			c.tok.refreshAt = now.Add(retryRefreshAfter)
+			return c.tok.token, nil
+		}
+		return "", redact(fmt.Errorf("%s: %w", c.describe, err), c.secrets.list())
+	}
+	c.secrets.add(got.token, got.refreshToken)
+	c.tok = newCached(got.token, now, got.expiry, got.refreshOn, c.margin)
+	return got.token, nil
 }
 
 // ctxMutex is a mutex whose Token-path acquisition gives up when ctx is

@@ -2,7 +2,6 @@ package auth
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"strconv"
@@ -62,16 +61,11 @@ const (
 func (k azureKind) renews() bool { return k <= azureWorkloadIdentity }
 
 type azureCreds struct {
-	kind     azureKind
-	describe string
-	scope    string
-	build    func() (azcore.TokenCredential, error)
-	now      func() time.Time // tests
-	secrets  secretSet        // client secret / certificate password / federated token, then every token issued
-
-	mu   ctxMutex               // guards the fields below; held during a token request
-	cred azcore.TokenCredential // nil after Invalidate: rebuilt (empty MSAL cache) on the next Token
-	tok  cached
+	tokenCache // secrets: client secret / certificate password / federated token, then every token issued
+	kind       azureKind
+	scope      string
+	build      func() (azcore.TokenCredential, error)
+	cred       azcore.TokenCredential // guarded by mu; nil after Invalidate: rebuilt (empty MSAL cache) on the next Token
 }
 
 // Azure returns a Microsoft Entra ID source built from the standard AZURE_*
@@ -131,7 +125,7 @@ func Azure(opts AzureOptions) (Credentials, error) {
 		return nil
 	}
 
-	c := &azureCreds{scope: scope, now: time.Now, mu: newCtxMutex()}
+	c := &azureCreds{scope: scope, tokenCache: tokenCache{now: time.Now, mu: newCtxMutex(), margin: azureEarlyExpiry}}
 	useMI, err := managedIdentityRequested(get)
 	if err != nil {
 		return nil, err
@@ -231,42 +225,19 @@ func managedIdentityRequested(get func(string) string) (bool, error) {
 	return b, nil
 }
 
-func (c *azureCreds) Token(ctx context.Context) (string, error) {
-	if err := c.mu.lockCtx(ctx); err != nil {
-		return "", fmt.Errorf("%s: waiting for a token request in progress: %w", c.describe, err)
-	}
-	defer c.mu.unlock()
-	now := c.now()
-	if c.tok.fresh(now) {
-		return c.tok.token, nil
-	}
-	at, err := c.fetch(ctx)
-	if err != nil {
-		if c.tok.unexpired(now) {
-			c.tok.refreshAt = now.Add(retryRefreshAfter)
-			return c.tok.token, nil
-		}
-		return "", redact(fmt.Errorf("%s: %w", c.describe, err), c.secrets.list())
-	}
-	c.secrets.add(at.Token)
-	c.tok = newCached(at.Token, now, at.ExpiresOn, at.RefreshOn, azureEarlyExpiry)
-	return at.Token, nil
-}
+func (c *azureCreds) Token(ctx context.Context) (string, error) { return c.get(ctx, c.fetch) }
 
 // fetch asks azidentity for a token; c.mu is held.
-func (c *azureCreds) fetch(ctx context.Context) (azcore.AccessToken, error) {
+func (c *azureCreds) fetch(ctx context.Context) (issued, error) {
 	if c.cred == nil {
 		cred, err := c.build()
 		if err != nil {
-			return azcore.AccessToken{}, err
+			return issued{}, err
 		}
 		c.cred = cred
 	}
 	at, err := c.cred.GetToken(ctx, azpolicy.TokenRequestOptions{Scopes: []string{c.scope}})
-	if err == nil && at.Token == "" {
-		err = errors.New("no access token returned")
-	}
-	return at, err
+	return issued{token: at.Token, expiry: at.ExpiresOn, refreshOn: at.RefreshOn}, err
 }
 
 // Invalidate forgets the cached token when it is token and drops the

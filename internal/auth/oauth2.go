@@ -27,14 +27,9 @@ const oauth2EarlyExpiry = time.Minute
 const defaultOAuth2Timeout = 30 * time.Second
 
 type oauth2Creds struct {
-	cfg      *clientcredentials.Config
-	client   *http.Client
-	describe string
-	now      func() time.Time // tests
-	secrets  secretSet        // client secret, then every token issued
-
-	mu  ctxMutex // guards the fields below; held during a token request
-	tok cached
+	tokenCache // secrets: the client secret, then every token issued
+	cfg        *clientcredentials.Config
+	client     *http.Client
 }
 
 // OAuth2ClientCredentials returns a source using the OAuth2 client-credentials
@@ -75,10 +70,13 @@ func OAuth2ClientCredentials(opts OAuth2Options) (Credentials, error) {
 			TokenURL:     opts.TokenURL,
 			Scopes:       append([]string(nil), opts.Scopes...),
 		},
-		client:   client,
-		describe: fmt.Sprintf("OAuth2 client credentials (client %s, token URL %s)", opts.ClientID, (&url.URL{Scheme: u.Scheme, Host: u.Host, Path: u.Path}).String()),
-		now:      time.Now,
-		mu:       newCtxMutex(),
+		client: client,
+		tokenCache: tokenCache{
+			describe: fmt.Sprintf("OAuth2 client credentials (client %s, token URL %s)", opts.ClientID, (&url.URL{Scheme: u.Scheme, Host: u.Host, Path: u.Path}).String()),
+			now:      time.Now,
+			mu:       newCtxMutex(),
+			margin:   oauth2EarlyExpiry,
+		},
 	}
 	c.secrets.add(b)
 	return c, nil
@@ -116,28 +114,13 @@ func readSecretFile(path string) (string, error) {
 }
 
 func (c *oauth2Creds) Token(ctx context.Context) (string, error) {
-	if err := c.mu.lockCtx(ctx); err != nil {
-		return "", fmt.Errorf("%s: waiting for a token request in progress: %w", c.describe, err)
-	}
-	defer c.mu.unlock()
-	now := c.now()
-	if c.tok.fresh(now) {
-		return c.tok.token, nil
-	}
-	tk, err := c.cfg.Token(context.WithValue(ctx, oauth2.HTTPClient, c.client))
-	if err == nil && tk.AccessToken == "" {
-		err = errors.New("token endpoint returned no access token")
-	}
-	if err != nil {
-		if c.tok.unexpired(now) {
-			c.tok.refreshAt = now.Add(retryRefreshAfter)
-			return c.tok.token, nil
+	return c.get(ctx, func(ctx context.Context) (issued, error) {
+		tk, err := c.cfg.Token(context.WithValue(ctx, oauth2.HTTPClient, c.client))
+		if err != nil {
+			return issued{}, err
 		}
-		return "", redact(fmt.Errorf("%s: %w", c.describe, err), c.secrets.list())
-	}
-	c.secrets.add(tk.AccessToken, tk.RefreshToken)
-	c.tok = newCached(tk.AccessToken, now, tk.Expiry, time.Time{}, oauth2EarlyExpiry)
-	return tk.AccessToken, nil
+		return issued{token: tk.AccessToken, refreshToken: tk.RefreshToken, expiry: tk.Expiry}, nil
+	})
 }
 
 // Invalidate drops the cached token when it is token, so the next Token call
