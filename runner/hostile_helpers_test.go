@@ -1,82 +1,29 @@
-//go:build unix
-
 package runner_test
 
 import (
 	"bytes"
-	"context"
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
-	"encoding/xml"
-	"errors"
 	"io/fs"
 	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"runtime"
 	"slices"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
-	"time"
 
 	"github.com/copilotconf/copilotconf/mockserver"
 )
 
-// Helpers of the hostile-target tests (hostile_test.go): a measured run of the command, loopback
+// Helpers of the hostile-target tests (hostile_test.go): loopback
 // servers that answer the preflight normally and are hostile afterwards, a request log, the
 // junit.xml parts the tests read, and a scanner for every encoding of a secret.
-
-// measuredResult is a run of the command with its wall time and peak memory.
-type measuredResult struct {
-	result
-	wall      time.Duration
-	maxRSSKiB int64 // peak resident set size of the child; -1 when unknown
-}
-
-// copilotconfMeasured is copilotconf (main_test.go) that also measures the child: wall time
-// and peak RSS from its rusage. Only the token passed in args reaches it: the parent's
-// COPILOTCONF_* variables are removed.
-func copilotconfMeasured(t *testing.T, args ...string) measuredResult {
-	t.Helper()
-	// A backstop far beyond every limit the tests pass; a hang shows as a failed wall-time check.
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, os.Args[0], args...)
-	cmd.Dir = t.TempDir()
-	cmd.Env = append(cleanEnv(), childEnv+"=1")
-	cmd.WaitDelay = 10 * time.Second
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	start := time.Now()
-	err := cmd.Run()
-	wall := time.Since(start)
-	code := 0
-	if err != nil {
-		var exitErr *exec.ExitError
-		if !errors.As(err, &exitErr) {
-			t.Fatalf("running copilotconf: %v", err)
-		}
-		code = exitErr.ExitCode()
-	}
-	rss := int64(-1)
-	if cmd.ProcessState != nil {
-		if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
-			rss = int64(ru.Maxrss) // KiB on Linux and the BSDs
-			if runtime.GOOS == "darwin" || runtime.GOOS == "ios" {
-				rss /= 1024 // bytes there
-			}
-		}
-	}
-	return measuredResult{result{code, stdout.String(), stderr.String()}, wall, rss}
-}
 
 // startLoopback serves h on 127.0.0.1 (never another address) until the test ends.
 func startLoopback(t *testing.T, h http.Handler) *httptest.Server {
@@ -191,13 +138,6 @@ func (e *hostileEnv) done(r *http.Request) bool {
 	}
 }
 
-// hostileJUnit is the part of junit.xml these tests read, <error> elements included.
-type hostileJUnit struct {
-	Suites []struct {
-		Cases []junitCase `xml:"testcase"`
-	} `xml:"testsuite"`
-}
-
 type junitCase struct {
 	Name    string `xml:"name,attr"`
 	Status  string `xml:"status,attr"`
@@ -212,22 +152,6 @@ type junitCase struct {
 		Text    string `xml:",chardata"`
 	} `xml:"error"`
 	Skipped *struct{} `xml:"skipped"`
-}
-
-func readHostileJUnit(t *testing.T, dir string) []junitCase {
-	t.Helper()
-	b, err := os.ReadFile(filepath.Join(dir, "junit.xml"))
-	if err != nil {
-		t.Fatalf("junit.xml: %v", err)
-	}
-	var j hostileJUnit
-	if err := xml.Unmarshal(b, &j); err != nil {
-		t.Fatalf("junit.xml does not parse: %v", err)
-	}
-	if len(j.Suites) != 1 {
-		t.Fatalf("junit.xml: expected 1 testsuite, got %d", len(j.Suites))
-	}
-	return j.Suites[0].Cases
 }
 
 // junitCaseOf finds the testcase of a spec ID.

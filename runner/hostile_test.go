@@ -1,5 +1,3 @@
-//go:build unix
-
 package runner_test
 
 import (
@@ -45,7 +43,7 @@ func hostileArgs(target, token, dir string, extra ...string) []string {
 
 // hostileRun is what a case's check sees.
 type hostileRun struct {
-	measuredResult
+	result
 	env   *hostileEnv
 	cases []junitCase // junit.xml
 }
@@ -77,31 +75,31 @@ func TestHostileTargets(t *testing.T) {
 			if !slices.Contains(flags, "--focus") {
 				flags = append([]string{"--focus", hostileFocus}, flags...)
 			}
-			m := copilotconfMeasured(t, hostileArgs(target, token, dir, flags...)...)
-			run := &hostileRun{measuredResult: m, env: env}
+			m := copilotconf(t, nil, hostileArgs(target, token, dir, flags...)...)
+			run := &hostileRun{result: m, env: env}
 			t.Logf("%s: exit %d, wall %s, peak RSS %d KiB (%.1f MiB), %d requests to the target",
 				c.name, m.code, m.wall.Round(time.Millisecond), m.maxRSSKiB, float64(m.maxRSSKiB)/1024, len(env.log.snapshot()))
 
 			checkBounded(t, m)
 			if !slices.Contains(c.codes, m.code) {
-				t.Errorf("expected exit code %v, got %s", c.codes, m.result)
+				t.Errorf("expected exit code %v, got %s", c.codes, m)
 			}
 			if m.code == 3 || m.code == 2 {
-				t.Fatalf("the run did not get past the preflight or the flags:\n%s", m.result)
+				t.Fatalf("the run did not get past the preflight or the flags:\n%s", m)
 			}
 			checkPreflightFirst(t, env.log)
-			files := assertNoSecretAnywhere(t, token, dir, m.result)
+			files := assertNoSecretAnywhere(t, token, dir, m)
 			if files < 3 {
 				t.Errorf("expected junit.xml, report.json and created.json in the report directory, found %d files", files)
 			}
-			run.cases = readHostileJUnit(t, dir)
+			run.cases = readJUnit(t, dir).Suites[0].Cases
 			check(t, run)
 		})
 	}
 }
 
 // checkBounded asserts the run ended on its own within the limits, with bounded memory.
-func checkBounded(t *testing.T, m measuredResult) {
+func checkBounded(t *testing.T, m result) {
 	t.Helper()
 	if m.wall >= hostileRunTimeout {
 		t.Errorf("the run took %s; it must end through the per-request limits before --timeout %s", m.wall, hostileRunTimeout)
@@ -489,7 +487,7 @@ func TestSecretCanary(t *testing.T) {
 
 	target, stats := echoingTarget(t, canary)
 	dir := t.TempDir()
-	m := copilotconfMeasured(t, "run", "--target", target, "--token", canary, "--report-dir", dir,
+	m := copilotconf(t, nil, "run", "--target", target, "--token", canary, "--report-dir", dir,
 		"--request-timeout", "1s", "--max-retry-wait", "2s", "--timeout", hostileRunTimeout.String())
 	t.Logf("canary run: exit %d, wall %s, peak RSS %d KiB (%.1f MiB); %d requests, %d with the canary, %d echoed it",
 		m.code, m.wall.Round(time.Millisecond), m.maxRSSKiB, float64(m.maxRSSKiB)/1024,
@@ -502,13 +500,13 @@ func TestSecretCanary(t *testing.T) {
 	if stats.authorized.Load() == 0 || stats.echoed.Load() == 0 {
 		t.Fatalf("the server saw the canary on %d requests and echoed it on %d: the test exercised nothing", stats.authorized.Load(), stats.echoed.Load())
 	}
-	files := assertNoSecretAnywhere(t, canary, dir, m.result)
+	files := assertNoSecretAnywhere(t, canary, dir, m)
 	if files < 3 {
 		t.Errorf("expected junit.xml, report.json and created.json, found %d files", files)
 	}
 	// The echoes must have reached the reports (redacted), or nothing was tested.
 	failures, withEcho := 0, 0
-	for _, c := range readHostileJUnit(t, dir) {
+	for _, c := range readJUnit(t, dir).Suites[0].Cases {
 		if c.Failure == nil {
 			continue
 		}

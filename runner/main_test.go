@@ -24,10 +24,12 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
-// result is what one command invocation showed the user.
+// result is what one command invocation showed the user, with its wall time and peak memory.
 type result struct {
 	code           int
 	stdout, stderr string
+	wall           time.Duration
+	maxRSSKiB      int64 // peak resident set size of the child; -1 when unknown
 }
 
 // copilotconf runs the command (this test binary) with args; env adds variables.
@@ -48,9 +50,12 @@ func runBinary(t *testing.T, bin string, env map[string]string, args ...string) 
 	for k, v := range env {
 		cmd.Env = append(cmd.Env, k+"="+v)
 	}
+	cmd.WaitDelay = 10 * time.Second
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	start := time.Now()
 	err := cmd.Run()
+	wall := time.Since(start)
 	code := 0
 	if err != nil {
 		exitErr, ok := err.(*exec.ExitError)
@@ -59,7 +64,7 @@ func runBinary(t *testing.T, bin string, env map[string]string, args ...string) 
 		}
 		code = exitErr.ExitCode()
 	}
-	return result{code, stdout.String(), stderr.String()}
+	return result{code, stdout.String(), stderr.String(), wall, maxRSSKiB(cmd.ProcessState)}
 }
 
 func cleanEnv() []string {

@@ -56,8 +56,8 @@ func TestTokenFileIsReadAndReReadAfter401(t *testing.T) {
 	if r.code != 0 || !rotated.Load() {
 		t.Fatalf("expected the rewritten token file to be picked up after a 401, got %s", r)
 	}
-	assertNoSecret(t, "token-from-file-new", dir, r)
-	assertNoSecret(t, "token-from-file-old", dir, r)
+	assertNoSecretAnywhere(t, "token-from-file-new", dir, r)
+	assertNoSecretAnywhere(t, "token-from-file-old", dir, r)
 
 	unchanged := writeFile(t, "token", "token-never-valid")
 	r = copilotconf(t, nil, "run", "--target", target, "--token-file", unchanged, "--report-dir", t.TempDir())
@@ -128,8 +128,8 @@ func TestOAuth2ClientCredentials(t *testing.T) {
 	if r.code != 0 || issued.Load() != 1 {
 		t.Fatalf("expected a pass with one token issued, got %d tokens and %s", issued.Load(), r)
 	}
-	assertNoSecret(t, secret, dir, r)
-	assertNoSecret(t, "oauth-issued-token-77aa", dir, r)
+	assertNoSecretAnywhere(t, secret, dir, r)
+	assertNoSecretAnywhere(t, "oauth-issued-token-77aa", dir, r)
 
 	r = copilotconf(t, nil, append(args, "--client-secret-file", writeFile(t, "secret", "wrong-secret-value"))...)
 	if r.code != 3 || !strings.Contains(r.stderr, "credentials rejected") || strings.Contains(r.stderr, "wrong-secret-value") {
@@ -177,8 +177,8 @@ func TestAzureClientSecret(t *testing.T) {
 	if !strings.Contains(r.stdout, "client secret") {
 		t.Errorf("the header should say how the run signed in:\n%s", r.stdout)
 	}
-	assertNoSecret(t, secret, dir, r)
-	assertNoSecret(t, "entra-issued-token-3c9d", dir, r)
+	assertNoSecretAnywhere(t, secret, dir, r)
+	assertNoSecretAnywhere(t, "entra-issued-token-3c9d", dir, r)
 }
 
 func TestAuthUsageErrors(t *testing.T) {
