@@ -22,33 +22,19 @@ func (s *Server) listSessions(rc *reqCtx, rt route) (*response, error) {
 	if err != nil {
 		return nil, err
 	}
-	pr := pageRequest{top: q.top, count: q.count}
-	if q.filter != nil {
-		pr.match = q.filter.eval
-	}
-	if q.hasSkip {
-		if pr.after, err = s.decodeSkipToken(q.skipToken, listSessions, ws); err != nil {
-			return nil, err
-		}
-		pr.hasCursor = true
+	pr, err := s.pageRequestOf(q, listSessions, ws)
+	if err != nil {
+		return nil, err
 	}
 	page, res, ws, err := s.store.listSessions(ws, pr, q.expand)
 	if err != nil {
 		return nil, err
 	}
-	body := newTopObject(rc, collectionContext(rc, sessionsPath(ws), q.sel))
-	if q.count {
-		body.Set("@odata.count", countValue(rc, res.total))
-	}
 	items := make([]any, len(page))
 	for i, v := range page {
 		items[i] = fillSession(rc, newObject(), ws, v, q.sel, q.expand)
 	}
-	body.Set("value", items)
-	if res.more {
-		body.Set("@odata.nextLink", nextLink(rc, q, s.encodeSkipToken(listSessions, ws, res.last)))
-	}
-	return jsonResponse(http.StatusOK, body), nil
+	return s.collectionResponse(rc, q, sessionsPath(ws), listSessions, ws, res, items), nil
 }
 
 // 2. POST .../sessions
@@ -125,33 +111,19 @@ func (s *Server) listPrompts(rc *reqCtx, rt route) (*response, error) {
 	if err != nil {
 		return nil, err
 	}
-	pr := pageRequest{top: q.top, count: q.count}
-	if q.filter != nil {
-		pr.match = q.filter.eval
-	}
-	if q.hasSkip {
-		if pr.after, err = s.decodeSkipToken(q.skipToken, listPrompts, sv.id); err != nil {
-			return nil, err
-		}
-		pr.hasCursor = true
+	pr, err := s.pageRequestOf(q, listPrompts, sv.id)
+	if err != nil {
+		return nil, err
 	}
 	page, res, ws, sid, err := s.store.listPrompts(rt.workspace, rt.session, pr)
 	if err != nil {
 		return nil, err
 	}
-	body := newTopObject(rc, collectionContext(rc, promptsPath(ws, sid), q.sel))
-	if q.count {
-		body.Set("@odata.count", countValue(rc, res.total))
-	}
 	items := make([]any, len(page))
 	for i, p := range page {
 		items[i] = fillPrompt(rc, newObject(), ws, sid, p, q.sel)
 	}
-	body.Set("value", items)
-	if res.more {
-		body.Set("@odata.nextLink", nextLink(rc, q, s.encodeSkipToken(listPrompts, sid, res.last)))
-	}
-	return jsonResponse(http.StatusOK, body), nil
+	return s.collectionResponse(rc, q, promptsPath(ws, sid), listPrompts, sid, res, items), nil
 }
 
 // 6. POST .../sessions/{id}/prompts

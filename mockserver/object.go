@@ -122,16 +122,11 @@ func encodeValue(buf *bytes.Buffer, v any) error {
 		}
 		buf.WriteByte(']')
 	case []*jsonObject:
-		buf.WriteByte('[')
+		items := make([]any, len(x))
 		for i, e := range x {
-			if i > 0 {
-				buf.WriteByte(',')
-			}
-			if err := encodeValue(buf, e); err != nil {
-				return err
-			}
+			items[i] = e
 		}
-		buf.WriteByte(']')
+		return encodeValue(buf, items)
 	default:
 		b, err := json.Marshal(x)
 		if err != nil {

@@ -2,6 +2,7 @@ package mockserver
 
 import (
 	"encoding/base64"
+	"net/http"
 	"strconv"
 	"strings"
 )
@@ -53,4 +54,34 @@ func (s *Server) decodeSkipToken(token string, kind listKind, scope string) (uin
 // the other query options kept, a new $skiptoken.
 func nextLink(rc *reqCtx, q *queryOptions, token string) string {
 	return rc.root + rc.r.URL.EscapedPath() + "?" + q.nextLinkQuery(token)
+}
+
+// pageRequestOf turns the query options of a list request into the store's page request; the
+// skiptoken must belong to the list of kind in scope.
+func (s *Server) pageRequestOf(q *queryOptions, kind listKind, scope string) (pageRequest, error) {
+	pr := pageRequest{top: q.top, count: q.count}
+	if q.filter != nil {
+		pr.match = q.filter.eval
+	}
+	if q.hasSkip {
+		after, err := s.decodeSkipToken(q.skipToken, kind, scope)
+		if err != nil {
+			return pr, err
+		}
+		pr.after, pr.hasCursor = after, true
+	}
+	return pr, nil
+}
+
+// collectionResponse renders one page of a collection: context, count, items, next link.
+func (s *Server) collectionResponse(rc *reqCtx, q *queryOptions, path string, kind listKind, scope string, res pageResult, items []any) *response {
+	body := newTopObject(rc, collectionContext(rc, path, q.sel))
+	if q.count {
+		body.Set("@odata.count", countValue(rc, res.total))
+	}
+	body.Set("value", items)
+	if res.more {
+		body.Set("@odata.nextLink", nextLink(rc, q, s.encodeSkipToken(kind, scope, res.last)))
+	}
+	return jsonResponse(http.StatusOK, body)
 }
