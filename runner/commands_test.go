@@ -9,12 +9,14 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/copilotconf/copilotconf/fixtures"
+	"github.com/copilotconf/copilotconf/mockserver"
 )
 
 func TestValidateAcceptsEveryDocumentedExample(t *testing.T) {
@@ -169,4 +171,21 @@ func freeAddr(t *testing.T) string {
 	}
 	defer l.Close()
 	return l.Addr().String()
+}
+
+func TestFaultFlags(t *testing.T) {
+	r := copilotconf(t, nil, "serve", "--list-faults")
+	if n := len(mockserver.Faults()); r.code != 0 || !strings.Contains(r.stdout, strconv.Itoa(n)+" faults") || !strings.Contains(r.stdout, "nextlink-endless") {
+		t.Errorf("serve --list-faults: expected the %d faults, got %s", n, r)
+	}
+	for _, args := range [][]string{
+		{"run", "--fault", "no-such-fault"},
+		{"serve", "--addr", "127.0.0.1:0", "--fault", "no-such-fault"},
+		{"run", "--fault", "top-ignored", "--target", "http://127.0.0.1:1"},
+		{"mutation", "--fault", "no-such-fault"},
+	} {
+		if r := copilotconf(t, nil, args...); r.code != 2 || strings.Count(strings.TrimSpace(r.stderr), "\n") != 0 {
+			t.Errorf("%v: expected exit 2 with one line, got %s", args, r)
+		}
+	}
 }
