@@ -282,18 +282,7 @@ func TestAzureTokenFlows(t *testing.T) {
 				t.Errorf("Describe() = %q, want it to contain %q", c.Describe(), tt.describe)
 			}
 			ctx := context.Background()
-			var wg sync.WaitGroup
-			for range 4 {
-				wg.Go(func() {
-					if tok, err := c.Token(ctx); err != nil || tok != "entra-token-1" {
-						t.Errorf("Token() = %q, %v", tok, err)
-					}
-				})
-			}
-			wg.Wait()
-			if n := srv.tokens.Load(); n != 1 {
-				t.Fatalf("%d token requests for cached calls, want 1", n)
-			}
+			expectOneRequestForConcurrentCalls(t, c, "entra-token-1", srv.tokens.Load)
 			form := srv.lastForm(t)
 			if form.Get("grant_type") != "client_credentials" || form.Get("client_id") != azClient {
 				t.Errorf("grant_type = %q, client_id = %q", form.Get("grant_type"), form.Get("client_id"))

@@ -1,9 +1,11 @@
 package auth
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -42,4 +44,22 @@ func contains(list []string, v string) bool {
 		}
 	}
 	return false
+}
+
+// expectOneRequestForConcurrentCalls calls Token from several goroutines and checks that they
+// all got want from a single token request (requests counts them).
+func expectOneRequestForConcurrentCalls(t *testing.T, c Credentials, want string, requests func() int32) {
+	t.Helper()
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Go(func() {
+			if tok, err := c.Token(context.Background()); err != nil || tok != want {
+				t.Errorf("Token() = %q, %v", tok, err)
+			}
+		})
+	}
+	wg.Wait()
+	if n := requests(); n != 1 {
+		t.Fatalf("%d token requests for cached calls, want 1", n)
+	}
 }

@@ -162,18 +162,7 @@ func TestOAuth2Flow(t *testing.T) {
 			ctx := context.Background()
 
 			// Caching: concurrent and repeated calls share one request.
-			var wg sync.WaitGroup
-			for range 8 {
-				wg.Go(func() {
-					if tok, err := c.Token(ctx); err != nil || tok != "oauth-token-1" {
-						t.Errorf("Token() = %q, %v", tok, err)
-					}
-				})
-			}
-			wg.Wait()
-			if n := srv.requests.Load(); n != 1 {
-				t.Fatalf("%d token requests for cached calls, want 1", n)
-			}
+			expectOneRequestForConcurrentCalls(t, c, "oauth-token-1", srv.requests.Load)
 
 			// Refresh one minute before expiry, not earlier.
 			clk.advance(3600*time.Second - 2*time.Minute)
