@@ -126,7 +126,7 @@ var faultCatalog = []faultDef{
 				x.dropQuery("top")
 			}
 		}},
-	{Fault: Fault{"nextlink-missing", "Pages that are not the last carry no @odata.nextLink: results are cut silently", specs("SESS-LIST-05", "SESS-LIST-06", "SESS-LIST-07", "PROMPT-LIST-05")},
+	{Fault: Fault{"nextlink-missing", "Pages that are not the last carry no @odata.nextLink: results are cut silently", specs("SESS-LIST-05", "SESS-LIST-06", "PROMPT-LIST-05")},
 		after: func(x *faultResponse) {
 			if x.is(listOps...) && x.ok() {
 				delete(x.body, "@odata.nextLink")

@@ -39,7 +39,7 @@ type runOptions struct {
 	labelFilter, focus, skip, faults string
 	strict, verbose, readOnly        bool
 	sessionID                        string
-	maxWrites                        int
+	maxWrites, maxPages              int
 	seed                             int64
 	rate                             float64
 	maxBody                          byteSize
@@ -77,6 +77,7 @@ func parseRunOptions(args []string, stdio IO) (runOptions, error) {
 	fs.StringVar(&o.sessionID, "session-id", "", "with --read-only: the existing session (ideally with prompts) to check")
 	fs.IntVar(&o.maxWrites, "max-writes", 20, "stop creating objects after this many (the API has no DELETE)")
 
+	fs.IntVar(&o.maxPages, "max-pages", 500, "how many pages a spec follows before it calls the paging endless (raise it for tenants with many sessions)")
 	fs.Float64Var(&o.rate, "rate", 0, "at most this many requests per second (0: no limit)")
 	fs.Var(&o.maxBody, "max-body", "cap on a response body after decompression, e.g. 16MiB")
 	fs.DurationVar(&o.clockSkew, "clock-skew", time.Minute, "how far the target's clock may be from ours when timestamps are checked")
@@ -138,6 +139,8 @@ func (o *runOptions) validate() error {
 	switch {
 	case o.rate < 0:
 		return usageErrorf("--rate must not be negative")
+	case o.maxPages < 2:
+		return usageErrorf("--max-pages must be at least 2")
 	case o.maxWrites < 1:
 		return usageErrorf("--max-writes must be at least 1 (use --read-only to write nothing)")
 	case o.maxBody < 1024:

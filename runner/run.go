@@ -49,7 +49,7 @@ func run(o runOptions, stdio IO) (int, error) {
 	info.printHeader(console)
 	result, err := suites.Run(suites.Config{
 		Client: t.client, Validator: validator, Workspace: o.workspace, RunID: info.runID,
-		ClockSkew: o.clockSkew, Out: console, ReadOnly: o.readOnly, SessionID: o.sessionID,
+		ClockSkew: o.clockSkew, Out: console, ReadOnly: o.readOnly, SessionID: o.sessionID, MaxPages: o.maxPages,
 	}, o.suiteConfig(), o.reporterConfig())
 	if err != nil {
 		return 0, err

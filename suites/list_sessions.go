@@ -35,7 +35,9 @@ var _ = Describe("List sessions", func() {
 	conformance(Spec{ID: "SESS-LIST-03", Level: Core, Operation: ListSessions, Doc: DocListSessions, Needs: NeedsWrites,
 		Requirement: "lists a session the run created (following @odata.nextLink)"}, func(t *T) {
 		s := mustSessions(t, plainSession)[0]
-		pages, _ := walk(t, listSessionsRequest("list sessions"), "")
+		pages, _ := walkUntil(t, listSessionsRequest("list sessions"), "", func(items []map[string]any) bool {
+			return contains(idsOf(items), s.ID)
+		})
 		if !contains(idsOf(allItems(pages)), s.ID) {
 			t.Errorf("list sessions: the session created by this run (id %q) is not in the %d listed", s.ID, len(allItems(pages)))
 		}
@@ -90,11 +92,13 @@ var _ = Describe("List sessions", func() {
 	conformance(Spec{ID: "SESS-LIST-07", Level: OData, Operation: ListSessions, Doc: DocQueryParameters, Needs: NeedsObjects,
 		Requirement: "gives the total in @odata.count with $count=true"}, func(t *T) {
 		mustSessions(t, documentedSession, plainSession)
-		pages, complete := walk(t, listSessionsRequest("list sessions with $count=true", "$count", "true", "$top", "2"), "")
-		if !complete || len(pages) == 0 {
-			return
+		ex := t.Do(listSessionsRequest("list sessions with $count=true and $top=2", "$count", "true", "$top", "2"))
+		requireStatus(t, ex, http.StatusOK)
+		counted := requireObject(t, ex)
+		pages, complete := walk(t, listSessionsRequest("list every session"), "")
+		if complete {
+			expectCount(t, "list sessions with $count=true and $top=2", counted, len(allItems(pages)))
 		}
-		expectCount(t, "list sessions with $count=true", pages[0].Body, len(allItems(pages)))
 	})
 
 	conformance(Spec{ID: "SESS-LIST-08", Level: OData, Operation: ListSessions, Doc: DocQueryParameters, Needs: NeedsObjects,
