@@ -162,7 +162,7 @@ func specIDFromText(text string) string {
 // conformance declares one spec: an It whose text, labels and failure messages come from s.
 func conformance(s Spec, body func(t *T)) bool {
 	register(s)
-	return It(s.Text(), Label(s.Labels()...), func(ctx SpecContext) {
+	return It(s.Text(), Label(s.Labels()...), Offset(1), func(ctx SpecContext) {
 		t := newT(ctx, s)
 		defer t.finish()
 		t.skipWritesInReadOnlyMode()
@@ -173,7 +173,7 @@ func conformance(s Spec, body func(t *T)) bool {
 // entry builds a DescribeTable entry for a spec; the table body receives the spec's T.
 func entry(s Spec, params ...any) TableEntry {
 	register(s)
-	args := append([]any{Label(s.Labels()...), s}, params...)
+	args := append([]any{Label(s.Labels()...), Offset(1), s}, params...)
 	return Entry(s.Text(), args...)
 }
 
