@@ -1,6 +1,7 @@
 package suites
 
 import (
+	"bytes"
 	"net/http"
 	"strings"
 
@@ -28,13 +29,14 @@ func expectRejected(t *T, label, method, path string, body []byte, status int) {
 	expectODataError(t, ex, status)
 }
 
-// requestFixture loads a deliberately bad request body.
+// requestFixture loads a deliberately bad request body. Names in it ("copilotconf ...") get
+// the run id, so that an object a non-conformant target creates from it can be found.
 func requestFixture(t *T, name string) []byte {
 	b, err := fixtures.Request(name)
 	if err != nil {
 		t.Fatalf("loading request fixture %s: %v", name, err)
 	}
-	return b
+	return bytes.ReplaceAll(b, []byte(`"copilotconf `), []byte(`"`+runName("")))
 }
 
 var _ = Describe("Create session", func() {
