@@ -79,13 +79,7 @@ func (s *Server) getSession(rc *reqCtx, rt route) (*response, error) {
 
 // 4. PATCH .../sessions/{id}
 func (s *Server) updateSession(rc *reqCtx, rt route) (*response, error) {
-	if _, err := parseQuery(rc.r.URL.RawQuery, optsNone, sessionSchema); err != nil {
-		return nil, err
-	}
-	if _, _, err := s.store.getSession(rt.workspace, rt.session, false); err != nil {
-		return nil, err
-	}
-	o, err := s.readJSONObject(rc.r)
+	o, err := s.writeToSession(rc, rt, sessionSchema)
 	if err != nil {
 		return nil, err
 	}
@@ -128,13 +122,7 @@ func (s *Server) listPrompts(rc *reqCtx, rt route) (*response, error) {
 
 // 6. POST .../sessions/{id}/prompts
 func (s *Server) createPrompt(rc *reqCtx, rt route) (*response, error) {
-	if _, err := parseQuery(rc.r.URL.RawQuery, optsNone, promptSchema); err != nil {
-		return nil, err
-	}
-	if _, _, err := s.store.getSession(rt.workspace, rt.session, false); err != nil {
-		return nil, err
-	}
-	o, err := s.readJSONObject(rc.r)
+	o, err := s.writeToSession(rc, rt, promptSchema)
 	if err != nil {
 		return nil, err
 	}
@@ -164,4 +152,16 @@ func (s *Server) getPrompt(rc *reqCtx, rt route) (*response, error) {
 	}
 	body := fillPrompt(rc, newTopObject(rc, entityContext(rc, promptsPath(ws, sid), q.sel)), ws, sid, p, q.sel)
 	return jsonResponse(http.StatusOK, body), nil
+}
+
+// writeToSession checks a write aimed at an existing session (update session, create prompt):
+// no query options, the session exists, then the JSON body, which it returns.
+func (s *Server) writeToSession(rc *reqCtx, rt route, es *entitySchema) (*jsonObject, error) {
+	if _, err := parseQuery(rc.r.URL.RawQuery, optsNone, es); err != nil {
+		return nil, err
+	}
+	if _, _, err := s.store.getSession(rt.workspace, rt.session, false); err != nil {
+		return nil, err
+	}
+	return s.readJSONObject(rc.r)
 }
