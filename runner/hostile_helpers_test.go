@@ -151,7 +151,10 @@ type junitCase struct {
 		Message string `xml:"message,attr"`
 		Text    string `xml:",chardata"`
 	} `xml:"error"`
-	Skipped *struct{} `xml:"skipped"`
+	Skipped *struct {
+		Message string `xml:"message,attr"`
+	} `xml:"skipped"`
+	SystemOut string `xml:"system-out"`
 }
 
 // junitCaseOf finds the testcase of a spec ID.

@@ -150,7 +150,7 @@ func expectFailures(t *testing.T, run *hostileRun, ids []string, patterns ...*re
 		}
 		for _, p := range patterns {
 			if !p.MatchString(c.failureText()) {
-				t.Errorf("%s: the failure message does not match %q:\n%s", id, p, c.Failure.Message)
+				t.Errorf("%s: the failure message does not match %q:\n%s", id, p, c.failureText())
 			}
 		}
 		if !strings.Contains(summary, id) {
@@ -453,7 +453,7 @@ func brokenBody(body, contentType string, status int, parsed []string) func(*tes
 					if !ok || c.Failure == nil {
 						continue // reported by expectFailures
 					}
-					problems := problemsOf(c.Failure.Message)
+					problems := problemsOf(c.failureText())
 					if !strings.Contains(problems, "not JSON") {
 						t.Errorf("%s: expected a parse error among the problems, got:\n%s", id, problems)
 					}
@@ -507,11 +507,17 @@ func TestSecretCanary(t *testing.T) {
 	// The echoes must have reached the reports (redacted), or nothing was tested.
 	failures, withEcho := 0, 0
 	for _, c := range readJUnit(t, dir).Suites[0].Cases {
-		if c.Failure == nil {
+		msg := c.failureText()
+		if c.Error != nil {
+			msg = c.Error.Message + "\n" + c.Error.Text
+		}
+		if msg == "" {
 			continue
 		}
 		failures++
-		msg := c.Failure.Message
+		if !strings.Contains(msg, "curl ") || !strings.Contains(msg, "$COPILOTCONF_TOKEN") {
+			t.Errorf("%s: the failure has no curl reproducer reading $COPILOTCONF_TOKEN:\n%s", c.Name, msg)
+		}
 		if strings.Contains(msg, "exchange 1 of") && strings.Contains(msg, "X-Echo") && strings.Contains(msg, "@echo.token") {
 			withEcho++
 		}

@@ -272,3 +272,13 @@ func keys(m map[string]string) []string {
 	sort.Strings(out)
 	return out
 }
+
+// specID extracts the ID from a spec text "[ID] requirement".
+func specID(text string) string {
+	if strings.HasPrefix(text, "[") {
+		if end := strings.Index(text, "]"); end > 0 {
+			return text[1:end]
+		}
+	}
+	return text
+}

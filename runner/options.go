@@ -47,6 +47,8 @@ type runOptions struct {
 	timeout, maxRetryWait            time.Duration
 	insecure                         bool
 	caCert, clientCert, clientKey    string
+	implName, implVersion            string
+	implURL, implContact             string
 }
 
 func parseRunOptions(args []string, stdio IO) (runOptions, error) {
@@ -55,7 +57,7 @@ func parseRunOptions(args []string, stdio IO) (runOptions, error) {
 	env := func(key, def string) string { return envDefault(stdio.Env, key, def) }
 	fs.StringVar(&o.target, "target", env("COPILOTCONF_TARGET", ""), "service root URL, e.g. https://graph.microsoft.com/beta; empty: the embedded reference server")
 	fs.StringVar(&o.workspace, "workspace", env("COPILOTCONF_WORKSPACE", "default"), "workspace id")
-	fs.StringVar(&o.reportDir, "report-dir", env("COPILOTCONF_REPORT_DIR", "copilotconf-report"), "directory for junit.xml, report.json and created.json")
+	fs.StringVar(&o.reportDir, "report-dir", env("COPILOTCONF_REPORT_DIR", "copilotconf-report"), "directory for the reports (junit.xml, conformance-report.yaml/.json, report.html, summary.md, created.json, report.json)")
 
 	fs.StringVar(&o.authKind, "auth", env("COPILOTCONF_AUTH", "token"), "how to sign in: token (--token or --token-file), azure (Microsoft Entra ID from AZURE_*), oauth2 (client credentials)")
 	fs.StringVar(&o.token, "token", env("COPILOTCONF_TOKEN", ""), "bearer token sent on every request (prefer COPILOTCONF_TOKEN or --token-file: flags show up in process lists)")
@@ -89,6 +91,10 @@ func parseRunOptions(args []string, stdio IO) (runOptions, error) {
 	fs.StringVar(&o.caCert, "ca-cert", "", "PEM file of further trusted certificate authorities")
 	fs.StringVar(&o.clientCert, "client-cert", "", "PEM client certificate for mutual TLS")
 	fs.StringVar(&o.clientKey, "client-key", "", "PEM private key of --client-cert")
+	fs.StringVar(&o.implName, "implementation-name", "", "name of the implementation under test, for the conformance report")
+	fs.StringVar(&o.implVersion, "implementation-version", "", "its version, for the conformance report")
+	fs.StringVar(&o.implURL, "implementation-url", "", "its home page, for the conformance report")
+	fs.StringVar(&o.implContact, "implementation-contact", "", "who to contact about it, for the conformance report")
 	rest, err := parseInterleaved(fs, args, stdio, runSynopsis, runHelp)
 	if err != nil {
 		return o, err

@@ -4,10 +4,15 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
+	"io"
 	"os"
+	"slices"
+	"time"
 
 	"github.com/onsi/ginkgo/v2/types"
 
+	"github.com/copilotconf/copilotconf/reports"
+	"github.com/copilotconf/copilotconf/results"
 	"github.com/copilotconf/copilotconf/schemas"
 	"github.com/copilotconf/copilotconf/suites"
 )
@@ -24,56 +29,88 @@ func runCommand(args []string, stdio IO) int {
 	return code
 }
 
-// run carries out a parsed run: target, preflight, suites, reports, summary.
+// run carries out a parsed run: selection, target, preflight, suites, reports, summary.
 func run(o runOptions, stdio IO) (int, error) {
-	if err := os.MkdirAll(o.reportDir, 0o755); err != nil {
-		return 0, usageErrorf("cannot create the report directory: %v", err)
+	started := time.Now()
+	plan := suites.Plan(o.suiteConfig(), "")
+	if err := checkLabels(o.labelFilter, plan.Specs); err != nil {
+		return 0, err
+	}
+	if !slices.ContainsFunc(plan.Outcomes, func(s results.Spec) bool { return s.Selected }) {
+		return 0, usageErrorf("no spec matches the selection (--label-filter %q, --focus %q, --skip %q); see copilotconf specs", o.labelFilter, o.focus, o.skip)
+	}
+	if err := checkReportDir(o.reportDir); err != nil {
+		return 0, err
 	}
 	t, err := connect(o, stdio)
 	if err != nil {
 		return 0, err
 	}
 	defer t.close()
+	info := runInfo{
+		runID: randomHex(4), target: t.client.Redact(redactURL(t.url)), workspace: o.workspace,
+		auth: t.describeAuth(), proxy: t.proxy, insecure: o.insecure, readOnly: o.readOnly,
+	}
 	if err := preflight(t.preflight, o.workspace); err != nil {
+		reason := "preflight failed: " + oneLine(err.Error())
+		r := newRun(o, info, started, suites.Plan(o.suiteConfig(), reason).Outcomes)
+		r.Stopped, r.Preflight = reason, oneLine(err.Error())
+		if werr := writeReports(o.reportDir, r, nil, t.client.Redact); werr != nil {
+			fmt.Fprintf(stdio.Stderr, "copilotconf: writing reports: %s\n", oneLine(werr.Error()))
+		}
 		return 0, err
 	}
 	validator, err := schemas.New()
 	if err != nil {
 		return 0, fmt.Errorf("compiling the embedded schemas: %w", err)
 	}
-	info := runInfo{
-		runID: randomHex(4), target: t.client.Redact(redactURL(t.description)), workspace: o.workspace,
-		auth: t.describeAuth(), proxy: t.proxy, insecure: o.insecure, readOnly: o.readOnly,
-	}
 	console := redactingWriter{stdio.Stdout, t.client.Redact}
-	info.printHeader(console)
-	result, err := suites.Run(suites.Config{
+	info.printHeader(console, t.description)
+	cfg := suites.Config{
 		Client: t.client, Validator: validator, Workspace: o.workspace, RunID: info.runID,
-		ClockSkew: o.clockSkew, Out: console, ReadOnly: o.readOnly, SessionID: o.sessionID, MaxPages: o.maxPages,
-	}, o.suiteConfig(), o.reporterConfig())
+		ClockSkew: o.clockSkew, Out: io.Discard, Progress: console, ReadOnly: o.readOnly, SessionID: o.sessionID, MaxPages: o.maxPages,
+	}
+	if o.verbose {
+		cfg.Out, cfg.Progress = console, nil
+	}
+	result, err := suites.Run(cfg, o.suiteConfig(), o.reporterConfig())
 	if err != nil {
 		return 0, err
 	}
-	outcome := summarize(result, o.strict)
-	outcome.stats = t.client.Stats()
-	if err := writeReports(o.reportDir, result, info, t.client.Redact); err != nil {
+	r := newRun(o, info, started, result.Outcomes)
+	r.Stopped = result.Stopped
+	r.Created = append(r.Created, result.Created...)
+	r.Retried = int(t.client.Stats().Throttled)
+	if err := writeReports(o.reportDir, r, &result.Report, t.client.Redact); err != nil {
 		return 0, &exitError{code: ExitFailed, err: fmt.Errorf("writing reports: %w", err)}
 	}
-	printSummary(console, outcome, info, o.reportDir)
-	if outcome.selected == 0 {
-		return 0, usageErrorf("no spec matches the selection (--label-filter %q, --focus %q, --skip %q); see copilotconf specs", o.labelFilter, o.focus, o.skip)
+	if path, ok := stdio.Env("GITHUB_STEP_SUMMARY"); ok && path != "" {
+		if err := appendFile(path, t.client.Redact(reports.Markdown(r))); err != nil {
+			fmt.Fprintf(stdio.Stderr, "copilotconf: writing the GitHub step summary: %s\n", oneLine(err.Error()))
+		}
 	}
-	return outcome.exitCode(), nil
+	reports.Console(console, r, o.reportDir)
+	if !r.Succeeded() {
+		return ExitFailed, nil
+	}
+	return ExitOK, nil
 }
 
-// runInfo is what the console and the reports say about how the run was made.
-type runInfo struct {
-	runID, target, workspace, auth, proxy string
-	insecure, readOnly                    bool
+// appendFile appends s to the file at path, creating it when missing.
+func appendFile(path, s string) error {
+	f, err := os.OpenFile(path, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
+	if err != nil {
+		return err
+	}
+	if _, err := f.WriteString(s); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
 }
 
-func (i runInfo) printHeader(w interface{ Write([]byte) (int, error) }) {
-	fmt.Fprintf(w, "copilotconf %s: run %s against %s, workspace %q, %s\n", version(), i.runID, i.target, i.workspace, i.auth)
+func (i runInfo) printHeader(w io.Writer, description string) {
+	fmt.Fprintf(w, "copilotconf %s: run %s against %s, workspace %q, %s\n", version(), i.runID, description, i.workspace, i.auth)
 	if i.insecure {
 		fmt.Fprintln(w, "WARNING: TLS certificate verification is off (--insecure-skip-tls-verify)")
 	}

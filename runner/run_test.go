@@ -94,7 +94,8 @@ func specIDs(t *testing.T) []string {
 	return ids
 }
 
-var summaryLine = regexp.MustCompile(`(?m)^(\d+) passed, (\d+) failed, (\d+) skipped$`)
+// summaryLine is the closing line of the console summary.
+var summaryLine = regexp.MustCompile(`(?m)^(\d+) passed, (\d+) failed, (\d+) blocked, (\d+) throttled, (\d+) not run, (\d+) skipped(?: \((\d+) not selected\))?$`)
 
 func TestRunAgainstEmbeddedServerPasses(t *testing.T) {
 	dir := t.TempDir()
@@ -104,8 +105,8 @@ func TestRunAgainstEmbeddedServerPasses(t *testing.T) {
 	}
 	ids := specIDs(t)
 	m := summaryLine.FindStringSubmatch(r.stdout)
-	if m == nil || m[1] != strconv.Itoa(len(ids)) || m[2] != "0" || m[3] != "0" {
-		t.Fatalf("expected the summary %q, got %q", strconv.Itoa(len(ids))+" passed, 0 failed, 0 skipped", m)
+	if m == nil || m[0] != strconv.Itoa(len(ids))+" passed, 0 failed, 0 blocked, 0 throttled, 0 not run, 0 skipped" {
+		t.Fatalf("expected the summary %q, got %q", strconv.Itoa(len(ids))+" passed, 0 failed, 0 blocked, 0 throttled, 0 not run, 0 skipped", m)
 	}
 	j := readJUnit(t, dir)
 	if got := len(j.Suites[0].Cases); got != len(ids) {
@@ -159,7 +160,7 @@ func TestFocusSelectsOneSpec(t *testing.T) {
 	if cases := readJUnit(t, dir).Suites[0].Cases; len(cases) != 1 || !strings.Contains(cases[0].Name, "SESS-GET-02") {
 		t.Errorf("expected exactly the focused spec in junit.xml, got %+v", cases)
 	}
-	if !strings.Contains(r.stdout, "1 passed, 0 failed, 0 skipped") {
+	if !strings.Contains(r.stdout, "1 passed, 0 failed, 0 blocked, 0 throttled, 0 not run, 0 skipped ("+strconv.Itoa(len(specIDs(t))-1)+" not selected)") {
 		t.Errorf("summary:\n%s", r.stdout)
 	}
 }
@@ -205,9 +206,12 @@ func TestFailuresExplainThemselves(t *testing.T) {
 			t.Errorf("%s: expected a <failure>", c.Name)
 			continue
 		}
-		for _, want := range []string{"[PROTO-AUTH-", "documentation: https://", "expected status 401 Unauthorized, got", "--> GET", "<-- ", "Authorization: Bearer [REDACTED]"} {
-			if !strings.Contains(c.Failure.Message, want) && !(want == "--> GET" && strings.Contains(c.Failure.Message, "--> P")) {
-				t.Errorf("%s: the failure message lacks %q:\n%s", c.Name, want, c.Failure.Message)
+		if !strings.Contains(c.Failure.Message, "expected status 401 Unauthorized, got") || strings.Contains(c.Failure.Message, "\n") {
+			t.Errorf("%s: the message attribute must be the first problem on one line, got %q", c.Name, c.Failure.Message)
+		}
+		for _, want := range []string{"[PROTO-AUTH-", "documentation: https://", "expected status 401 Unauthorized, got", "--> GET", "<-- ", "Authorization: Bearer [REDACTED]", "curl -sS -i "} {
+			if !strings.Contains(c.Failure.Text, want) && !(want == "--> GET" && strings.Contains(c.Failure.Text, "--> P")) {
+				t.Errorf("%s: the failure text lacks %q:\n%s", c.Name, want, c.Failure.Text)
 			}
 		}
 	}
@@ -234,16 +238,28 @@ func (h headerDropper) WriteHeader(status int) {
 func TestAdvisoryFailuresFailOnlyWithStrict(t *testing.T) {
 	target := lenientTarget(t, withoutLocation)
 	args := []string{"run", "--target", target, "--token", "any", "--focus", "SESS-CREATE-10|SESS-CREATE-01"}
-	r := copilotconf(t, nil, append(args, "--report-dir", t.TempDir())...)
+	dir := t.TempDir()
+	r := copilotconf(t, nil, append(args, "--report-dir", dir)...)
 	if r.code != 0 {
 		t.Fatalf("an advisory failure alone must not fail the run, got %s", r)
 	}
-	if !strings.Contains(r.stdout, "Advisory failures (1") || !strings.Contains(r.stdout, "SESS-CREATE-10") || !strings.Contains(r.stdout, "1 passed, 1 failed, 0 skipped") {
-		t.Errorf("the summary does not list the advisory failure:\n%s", r.stdout)
+	if !strings.Contains(r.stdout, "Warnings (1") || !strings.Contains(r.stdout, "SESS-CREATE-10") || !strings.Contains(r.stdout, "1 passed, 1 failed, 0 blocked") {
+		t.Errorf("the summary does not list the advisory failure as a warning:\n%s", r.stdout)
 	}
-	r = copilotconf(t, nil, append(args, "--strict", "--report-dir", t.TempDir())...)
+	j := readJUnit(t, dir)
+	if j.Suites[0].Failures != 0 {
+		t.Errorf("junit.xml: an advisory finding that does not fail the run must not be a <failure>, got failures=%d", j.Suites[0].Failures)
+	}
+	if c, _ := junitCaseOf(j.Suites[0].Cases, "SESS-CREATE-10"); c.Failure != nil || !strings.Contains(c.SystemOut, "WARNING") {
+		t.Errorf("junit.xml: SESS-CREATE-10 must be a warning in system-out, got %+v", c)
+	}
+	dir = t.TempDir()
+	r = copilotconf(t, nil, append(args, "--strict", "--report-dir", dir)...)
 	if r.code != 1 {
 		t.Fatalf("with --strict an advisory failure fails the run, got %s", r)
+	}
+	if j := readJUnit(t, dir); j.Suites[0].Failures != 1 {
+		t.Errorf("junit.xml with --strict: expected failures=1, got %d", j.Suites[0].Failures)
 	}
 }
 

@@ -61,6 +61,7 @@ Usage:
                                    validate JSON documents against the embedded schemas
   copilotconf specs [--json]       list every spec: ID, labels, requirement
   copilotconf mutation             prove every check can fail: run the suite against every fault
+  copilotconf diff OLD NEW         compare two runs' outcomes: regressions, fixes, drift
   copilotconf version              print the version
 
 Run "copilotconf <command> --help" for the flags of a command.
@@ -71,7 +72,7 @@ Exit codes:
   0  all selected non-advisory specs passed (with --strict: all specs); validate: all valid
   1  a non-advisory spec failed (with --strict: any spec), a spec was throttled, or the run
      timed out or was interrupted; validate: a document is invalid; mutation: a fault went
-     undetected
+     undetected; diff: a spec that passed in OLD did not pass in NEW
   2  usage or configuration error
   3  the target is unreachable, or rejected the credentials (or no token could be had) or the
      workspace, before any spec ran
@@ -101,13 +102,15 @@ func Main(args []string, stdio IO) int {
 		err = specsCommand(rest, stdio)
 	case "mutation":
 		return mutationCommand(rest, stdio)
+	case "diff":
+		return diffCommand(rest, stdio)
 	case "version":
 		err = versionCommand(rest, stdio)
 	case "help":
 		fmt.Fprint(stdio.Stdout, mainUsage)
 		return ExitOK
 	default:
-		err = usageErrorf("unknown command %q (want run, serve, validate, specs, mutation or version; see copilotconf --help)", cmd)
+		err = usageErrorf("unknown command %q (want run, serve, validate, specs, mutation, diff or version; see copilotconf --help)", cmd)
 	}
 	return report(err, stdio)
 }

@@ -41,10 +41,13 @@ const (
 	SessionSelect Kind = "session-select"
 	// PromptSelect is a prompt returned with $select: only id is required.
 	PromptSelect Kind = "prompt-select"
+
+	// ConformanceReport is the conformance report a run writes (conformance-report.json).
+	ConformanceReport Kind = "conformance-report"
 )
 
 // allKinds lists every kind, user-facing ones first.
-var allKinds = []Kind{Session, Prompt, SessionCollection, PromptCollection, Error, SessionSelect, PromptSelect}
+var allKinds = []Kind{Session, Prompt, SessionCollection, PromptCollection, Error, SessionSelect, PromptSelect, ConformanceReport}
 
 // Kinds returns the five document kinds users validate (not the $select variants).
 func Kinds() []Kind {

@@ -9,6 +9,7 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 
 	"github.com/copilotconf/copilotconf/internal/httpclient"
+	"github.com/copilotconf/copilotconf/results"
 )
 
 // Limits of a failure message: each body shown is cut after transcriptBodyLimit bytes, and of
@@ -27,6 +28,8 @@ type T struct {
 	problems  []string
 	exchanges []*httpclient.Exchange
 	aborted   bool
+	cause     *results.Cause // set when a precondition failed: the spec is blocked
+	recorded  bool
 }
 
 func newT(ctx context.Context, s Spec) *T { return &T{ctx: ctx, spec: s} }
@@ -40,6 +43,7 @@ func (t *T) Errorf(format string, args ...any) {
 func (t *T) Fatalf(format string, args ...any) {
 	t.Errorf(format, args...)
 	t.aborted = true
+	t.record()
 	Fail(t.message(), 1)
 }
 
@@ -49,6 +53,7 @@ func (t *T) FailNow() {
 		t.Errorf("the check stopped without a recorded reason")
 	}
 	t.aborted = true
+	t.record()
 	Fail(t.message(), 1)
 }
 
@@ -119,8 +124,59 @@ func (t *T) finish() {
 	}
 	if len(t.problems) > 0 {
 		t.aborted = true
+		t.record()
 		Fail(t.message(), 1)
 	}
+}
+
+// detailsEntry is the report entry through which a failing spec hands its problems, its
+// exchanges and, when it is blocked, the cause to the result model.
+const detailsEntry = "copilotconf-details"
+
+// details is the value of the details entry.
+type details struct {
+	Problems  []string           `json:"problems,omitempty"`
+	Exchanges []results.Exchange `json:"exchanges,omitempty"`
+	Cause     *results.Cause     `json:"cause,omitempty"`
+}
+
+// record attaches the spec's details to its report, once, before the spec fails.
+func (t *T) record() {
+	if t.recorded {
+		return
+	}
+	t.recorded = true
+	d := details{Problems: t.problems, Cause: t.cause}
+	for i, ex := range t.exchanges {
+		if len(t.exchanges) > 2*shownExchanges && i >= shownExchanges && i < len(t.exchanges)-shownExchanges {
+			continue
+		}
+		d.Exchanges = append(d.Exchanges, exchangeRecord(ex))
+	}
+	AddReportEntry(detailsEntry, d, ReportEntryVisibilityNever)
+}
+
+// exchangeRecord renders an exchange for the reports: redacted, with a curl reproducer.
+func exchangeRecord(ex *httpclient.Exchange) results.Exchange {
+	c := env().client
+	return results.Exchange{
+		Label: ex.Label, Method: ex.Method, URL: c.Redact(ex.URL), Status: ex.Status,
+		Transcript: c.Transcript(ex, transcriptBodyLimit), Curl: c.Curl(ex),
+	}
+}
+
+// block ends the spec as blocked: the object it needs could not be had, so nothing was checked.
+func (t *T) block(object string, c createdEntity) {
+	if c.Exchange == nil {
+		t.Fatalf("precondition failed: could not create %s", object)
+	}
+	summary := fmt.Sprintf("%s answered %s (expected 201 Created with an id)", c.Op, describeStatus(c.Exchange))
+	if c.Exchange.Status == http.StatusCreated {
+		summary = c.Op + " answered 201 Created without an id"
+	}
+	rec := exchangeRecord(c.Exchange)
+	t.cause = &results.Cause{Summary: summary, Object: object, Step: c.Exchange.Label, Spec: c.Spec, Exchange: &rec}
+	t.Fatalf("precondition failed: could not create %s: %s", object, summary)
 }
 
 // message renders the failure: rule, documentation, problems and the redacted exchanges.

@@ -3,12 +3,10 @@ package suites
 import (
 	"net/http"
 
-	. "github.com/onsi/ginkgo/v2"
-
 	"github.com/copilotconf/copilotconf/schemas"
 )
 
-var _ = Describe("Create prompt", func() {
+var _ = describe("Create prompt", func() {
 	conformance(Spec{ID: "PROMPT-CREATE-01", Level: Core, Operation: CreatePrompt, Doc: DocCreatePrompt, Needs: NeedsWrites,
 		Requirement: "returns 201 Created with the prompt, valid against the prompt schema, for the documented body"}, func(t *T) {
 		expectCreatedValid(t, promptsOfDocumentedSession(t).First, schemas.Prompt)

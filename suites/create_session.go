@@ -5,8 +5,6 @@ import (
 	"net/http"
 	"strings"
 
-	. "github.com/onsi/ginkgo/v2"
-
 	"github.com/copilotconf/copilotconf/fixtures"
 	"github.com/copilotconf/copilotconf/schemas"
 )
@@ -39,7 +37,7 @@ func requestFixture(t *T, name string) []byte {
 	return bytes.ReplaceAll(b, []byte(`"copilotconf `), []byte(`"`+runName("")))
 }
 
-var _ = Describe("Create session", func() {
+var _ = describe("Create session", func() {
 	conformance(Spec{ID: "SESS-CREATE-01", Level: Core, Operation: CreateSession, Doc: DocCreateSession, Needs: NeedsWrites,
 		Requirement: "returns 201 Created with the created session, valid against the session schema"}, func(t *T) {
 		expectCreatedValid(t, plainSession(t).createdEntity, schemas.Session)

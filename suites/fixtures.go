@@ -2,6 +2,7 @@ package suites
 
 import (
 	"net/http"
+	"strings"
 	"sync"
 	"time"
 
@@ -45,6 +46,8 @@ type createdEntity struct {
 	Body     map[string]any // nil when the response was not a JSON object
 	ID       string
 	existing bool
+	Op       string // "create session" or "create prompt"
+	Spec     string // the spec during which the create request ran
 }
 
 func (c createdEntity) ok() bool {
@@ -58,7 +61,11 @@ func (c createdEntity) window() window { return windowOf(c.Exchange) }
 
 func create(t *T, label, path string, body any) createdEntity {
 	ex := env().do(t.ctx, jsonRequest(label, http.MethodPost, path, mustJSON(body)))
-	c := createdEntity{Exchange: ex}
+	op := "create session"
+	if strings.HasSuffix(path, "/prompts") {
+		op = "create prompt"
+	}
+	c := createdEntity{Exchange: ex, Op: op, Spec: t.spec.ID}
 	if v, err := decodeJSON(ex.ResponseBody); err == nil {
 		c.Body, _ = v.(map[string]any)
 		c.ID, _ = c.Body["id"].(string)
@@ -77,7 +84,7 @@ func requireCreated(t *T, what string, c createdEntity) {
 	case env().cfg.ReadOnly:
 		t.Skipf("read-only mode: the target has no existing object to use as %s", what)
 	default:
-		t.Fatalf("precondition failed: could not create %s (expected 201 Created with an id, got %s)", what, describeStatus(c.Exchange))
+		t.block(what, c)
 	}
 }
 

@@ -3,14 +3,12 @@ package suites
 import (
 	"net/http"
 
-	. "github.com/onsi/ginkgo/v2"
-
 	"github.com/copilotconf/copilotconf/schemas"
 )
 
 var promptProperties = []string{"id", "type", "content", "skillName", "inputs", "skillInputDescriptors", "createdDateTime", "lastModifiedDateTime"}
 
-var _ = Describe("Get prompt", func() {
+var _ = describe("Get prompt", func() {
 	conformance(Spec{ID: "PROMPT-GET-01", Level: Core, Operation: GetPrompt, Doc: DocGetPrompt, Needs: NeedsObjects,
 		Requirement: "returns 200 with the values create returned, valid against the prompt schema"}, func(t *T) {
 		p := mustPrompts(t)

@@ -3,8 +3,6 @@ package suites
 import (
 	"net/http"
 
-	. "github.com/onsi/ginkgo/v2"
-
 	"github.com/copilotconf/copilotconf/schemas"
 )
 
@@ -17,7 +15,7 @@ func getSession(t *T, label, id string, pairs ...string) map[string]any {
 	return requireObject(t, ex)
 }
 
-var _ = Describe("Get session", func() {
+var _ = describe("Get session", func() {
 	conformance(Spec{ID: "SESS-GET-01", Level: Core, Operation: GetSession, Doc: DocGetSession, Needs: NeedsObjects,
 		Requirement: "returns 200 with the values create returned, valid against the session schema"}, func(t *T) {
 		s := mustSessions(t, plainSession)[0]

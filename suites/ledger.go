@@ -8,17 +8,12 @@ import (
 	"sync"
 
 	"github.com/copilotconf/copilotconf/internal/httpclient"
+	"github.com/copilotconf/copilotconf/results"
 )
 
 // CreatedObject is a session or prompt the run created on the target. The API has no DELETE,
 // so these stay in the tenant; the runner lists them in created.json and the summary.
-type CreatedObject struct {
-	Kind      string `json:"kind"` // "session" or "prompt"
-	ID        string `json:"id,omitempty"`
-	SessionID string `json:"sessionId,omitempty"`
-	Name      string `json:"name,omitempty"` // displayName of a session, content of a prompt
-	URL       string `json:"url"`
-}
+type CreatedObject = results.CreatedObject
 
 // maxLedgerName bounds the name kept for a created object (a spec sends a 5 MiB one).
 const maxLedgerName = 200

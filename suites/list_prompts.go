@@ -3,8 +3,6 @@ package suites
 import (
 	"net/http"
 
-	. "github.com/onsi/ginkgo/v2"
-
 	"github.com/copilotconf/copilotconf/schemas"
 )
 
@@ -16,7 +14,7 @@ func promptsContext(sessionID string) string {
 	return "security/securityCopilot/workspaces('" + env().cfg.Workspace + "')/sessions('" + sessionID + "')/prompts"
 }
 
-var _ = Describe("List prompts", func() {
+var _ = describe("List prompts", func() {
 	conformance(Spec{ID: "PROMPT-LIST-01", Level: Core, Operation: ListPrompts, Doc: DocListPrompts, Needs: NeedsObjects,
 		Requirement: "returns 200 with a value array of prompts valid against the prompt schema"}, func(t *T) {
 		p := mustPrompts(t)

@@ -4,8 +4,6 @@ import (
 	"net/http"
 	"time"
 
-	. "github.com/onsi/ginkgo/v2"
-
 	"github.com/copilotconf/copilotconf/schemas"
 )
 
@@ -17,7 +15,7 @@ func sessionsContext() string {
 	return "security/securityCopilot/workspaces('" + env().cfg.Workspace + "')/sessions"
 }
 
-var _ = Describe("List sessions", func() {
+var _ = describe("List sessions", func() {
 	conformance(Spec{ID: "SESS-LIST-01", Level: Core, Operation: ListSessions, Doc: DocListSessions,
 		Requirement: "returns 200 with a collection whose value is an array"}, func(t *T) {
 		ex := t.Do(listSessionsRequest("list sessions"))

@@ -35,7 +35,7 @@ func authSpec(id string, op Operation, needs Needs) TableEntry {
 		Requirement: "answers " + string(op) + " without a token, and with a wrong token, with 401 and an OData error"}, op)
 }
 
-var _ = Describe("Protocol", func() {
+var _ = describe("Protocol", func() {
 	DescribeTable("Authentication", runEntry(func(t *T, op Operation) {
 		missing := operationRequests[op]()
 		missing.Auth = httpclient.AuthNone

@@ -6,8 +6,6 @@ import (
 	"regexp"
 	"sort"
 
-	. "github.com/onsi/ginkgo/v2"
-
 	"github.com/copilotconf/copilotconf/schemas"
 )
 
@@ -100,7 +98,7 @@ func timestampsOf(e entity) map[string]any {
 	return out
 }
 
-var _ = Describe("Schema", func() {
+var _ = describe("Schema", func() {
 	conformance(Spec{ID: "SCHEMA-01", Level: Advisory, Operation: GetSession, Doc: DocSessionResource, Needs: NeedsObjects,
 		Requirement: "writes timestamps in UTC with a literal Z and at most 7 fractional digits, as Graph does"}, func(t *T) {
 		for _, s := range sampleResponses(t) {
@@ -156,7 +154,7 @@ var _ = Describe("Schema", func() {
 	})
 })
 
-var _ = Describe("Sessions and their prompts", func() {
+var _ = describe("Sessions and their prompts", func() {
 	conformance(Spec{ID: "REL-01", Level: Core, Operation: GetSession, Doc: DocSessionResource, Needs: NeedsObjects,
 		Requirement: "leaves the prompts navigation property out of a session unless it is expanded"}, func(t *T) {
 		p := mustPrompts(t)

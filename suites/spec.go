@@ -118,7 +118,7 @@ func register(s Spec) {
 	if s.ID == "" || s.Requirement == "" || s.Doc == "" || s.Level == "" || s.Operation == "" {
 		panic(fmt.Sprintf("incomplete spec metadata: %+v", s))
 	}
-	if _, dup := registry.specs[s.ID]; dup {
+	if have, dup := registry.specs[s.ID]; dup && have != s {
 		panic("duplicate spec ID " + s.ID)
 	}
 	registry.specs[s.ID] = s
@@ -157,6 +157,14 @@ func specIDFromText(text string) string {
 		return ""
 	}
 	return text[1:end]
+}
+
+// describe declares a top-level group of specs, named for the operation or topic they check.
+func describe(text string, body func()) bool {
+	return Describe(text, Offset(1), func() {
+		ReportAfterEach(reportProgress)
+		body()
+	})
 }
 
 // conformance declares one spec: an It whose text, labels and failure messages come from s.

@@ -8,6 +8,7 @@ package suites
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"time"
 
@@ -16,6 +17,7 @@ import (
 	"github.com/onsi/ginkgo/v2/types"
 
 	"github.com/copilotconf/copilotconf/internal/httpclient"
+	"github.com/copilotconf/copilotconf/results"
 	"github.com/copilotconf/copilotconf/schemas"
 )
 
@@ -33,6 +35,9 @@ type Config struct {
 	MaxPages int
 	// Out receives Ginkgo's console output.
 	Out io.Writer
+	// Progress, when set, receives one character per spec as it ends: "." passed, "F" failed,
+	// "B" blocked, "T" throttled, "s" skipped, "!" cut off.
+	Progress io.Writer
 	// ReadOnly skips the specs that must write and points the others at sessions and prompts
 	// that already exist (the first page of the list, or SessionID).
 	ReadOnly bool
@@ -42,14 +47,21 @@ type Config struct {
 
 // Result is what a run produced.
 type Result struct {
+	// Report is Ginkgo's own report of the run.
 	Report  types.Report
 	Created []CreatedObject
-	Specs   []Spec
+	// Specs is the whole catalogue, in catalogue order.
+	Specs []Spec
+	// Outcomes holds one outcome per spec of the catalogue, in the same order.
+	Outcomes []results.Spec
+	// Stopped says why the run ended before every selected spec ran; empty otherwise.
+	Stopped string
 }
 
 // environment is the Ginkgo-setup state of one run: configuration, fixtures, write ledger.
 type environment struct {
 	cfg      Config
+	ended    int // specs reported on Progress
 	client   *httpclient.Client
 	fixtures fixtureCache
 	ledger   ledger
@@ -60,7 +72,49 @@ var (
 	finalReport types.Report
 )
 
-var _ = ReportAfterSuite("copilotconf", func(r Report) { finalReport = r })
+var _ = ReportAfterSuite("copilotconf", func(r Report) {
+	finalReport = r
+	if current != nil && current.cfg.Progress != nil && current.ended > 0 {
+		fmt.Fprintln(current.cfg.Progress)
+	}
+})
+
+// reportProgress shows on Progress how a spec ended. Every top-level group registers it
+// (see describe): a top-level ReportAfterEach would not survive Plan's preview of the tree.
+func reportProgress(r SpecReport) {
+	if current == nil || current.cfg.Progress == nil {
+		return
+	}
+	mark := progressMark(r)
+	if mark == "" {
+		return
+	}
+	current.ended++
+	if current.ended > 1 && current.ended%60 == 1 {
+		mark = "\n" + mark
+	}
+	fmt.Fprint(current.cfg.Progress, mark)
+}
+
+// progressMark is the character Progress shows for a spec that ended ("" for one the
+// selection left out).
+func progressMark(r SpecReport) string {
+	switch {
+	case r.State == types.SpecStatePassed:
+		return "."
+	case r.State == types.SpecStateSkipped && r.Failure.Message == "":
+		return ""
+	case r.State == types.SpecStateSkipped || r.State == types.SpecStatePending:
+		return "s"
+	case r.State.Is(types.SpecStateInterrupted | types.SpecStateAborted | types.SpecStateTimedout):
+		return "!"
+	case hasEntry(r, ThrottledEntry):
+		return "T"
+	case detailsOf(r).Cause != nil:
+		return "B"
+	}
+	return "F"
+}
 
 func env() *environment {
 	if current == nil {
@@ -92,20 +146,31 @@ func Run(cfg Config, suiteCfg types.SuiteConfig, reporterCfg types.ReporterConfi
 	}
 	current = &environment{cfg: cfg, client: cfg.Client}
 	formatter.ColorableStdOut = cfg.Out
-	RunSpecs(noopTestingT{}, "copilotconf", suiteCfg, reporterCfg)
-	return Result{Report: finalReport, Created: current.ledger.objects(), Specs: registeredSpecs()}, nil
+	RunSpecs(noopTestingT{}, suiteDescription, suiteCfg, reporterCfg)
+	res := Result{Report: finalReport, Created: current.ledger.objects(), Specs: registeredSpecs(), Stopped: stopReason(finalReport)}
+	res.Outcomes = outcomes(finalReport, res.Specs, suiteCfg, res.Stopped)
+	return res, nil
 }
 
-// Catalog lists every spec without sending a request (a Ginkgo dry run).
+// Catalog lists every spec without sending a request.
 func Catalog() ([]Spec, error) {
-	cfg := types.NewDefaultSuiteConfig()
-	cfg.DryRun = true
-	rcfg := types.NewDefaultReporterConfig()
-	rcfg.Succinct = true
+	return Plan(types.NewDefaultSuiteConfig(), "").Specs, nil
+}
+
+// Plan walks the spec tree without running anything: the catalogue, and for each spec
+// whether suiteCfg selects it. Selected specs are "not run" with the reason notRun, the
+// others skipped. It may be called before Run.
+func Plan(suiteCfg types.SuiteConfig, notRun string) Result {
 	formatter.ColorableStdOut = io.Discard
-	current = &environment{}
-	RunSpecs(noopTestingT{}, "copilotconf", cfg, rcfg)
-	return registeredSpecs(), nil
+	report := PreviewSpecs(suiteDescription)
+	res := Result{Report: report, Specs: registeredSpecs(), Stopped: notRun}
+	res.Outcomes = outcomes(report, res.Specs, suiteCfg, notRun)
+	for i := range res.Outcomes {
+		if o := &res.Outcomes[i]; o.Selected {
+			o.Outcome, o.Reason, o.Problems, o.Exchanges, o.Cause, o.Message = results.NotRun, notRun, nil, nil, nil, ""
+		}
+	}
+	return res
 }
 
 // noopTestingT satisfies RunSpecs; the outcome is read from the report instead.

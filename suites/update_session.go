@@ -3,12 +3,10 @@ package suites
 import (
 	"net/http"
 
-	. "github.com/onsi/ginkgo/v2"
-
 	"github.com/copilotconf/copilotconf/schemas"
 )
 
-var _ = Describe("Update session", func() {
+var _ = describe("Update session", func() {
 	conformance(Spec{ID: "SESS-UPDATE-01", Level: Core, Operation: UpdateSession, Doc: DocUpdateSession, Needs: NeedsWrites,
 		Requirement: "returns 200 with the updated session carrying the new displayName"}, func(t *T) {
 		u := updatedSession(t)

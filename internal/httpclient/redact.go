@@ -103,6 +103,16 @@ func (r *redactor) redact(s string) string {
 	return s
 }
 
+// holdsSecret reports whether s contains a configured secret in any of its forms.
+func (r *redactor) holdsSecret(s string) bool {
+	for _, f := range r.forms {
+		if strings.Contains(s, f) {
+			return true
+		}
+	}
+	return false
+}
+
 // redactTail blanks a secret form cut short at the end of s, as happens
 // when a body is truncated at the size cap.
 func (r *redactor) redactTail(s string) string {

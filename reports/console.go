@@ -1,0 +1,119 @@
+package reports
+
+import (
+	"fmt"
+	"io"
+	"path/filepath"
+	"strings"
+
+	"github.com/copilotconf/copilotconf/results"
+)
+
+// Console writes the triage summary that ends a run on the console: the claim, each failed
+// spec with its first problem, each blocked group with its root cause, warnings, what did not
+// run and why, what was created, where the reports are, and the counts.
+func Console(w io.Writer, run *results.Run, reportDir string) {
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "copilotconf summary")
+	fmt.Fprintf(w, "Claim: %s\n", run.Claim())
+	for _, n := range run.Unclaimed() {
+		fmt.Fprintf(w, "  not claimed: %s\n", n)
+	}
+	var failed, warnings []results.Spec
+	for _, s := range run.With(results.Failed) {
+		if run.Warning(s) {
+			warnings = append(warnings, s)
+		} else {
+			failed = append(failed, s)
+		}
+	}
+	consoleSpecs(w, fmt.Sprintf("Failed (%d):", len(failed)), failed)
+	if groups := run.Groups(results.Blocked); len(groups) > 0 {
+		fmt.Fprintf(w, "Blocked (%d; a precondition failed, so nothing was verified):\n", len(run.With(results.Blocked)))
+		for _, g := range groups {
+			fmt.Fprintf(w, "  %d blocked by: %s\n", len(g.IDs), g.Reason)
+			if g.Cause != nil && g.Cause.Spec != "" {
+				fmt.Fprintf(w, "      first seen in %s, step %q\n", g.Cause.Spec, g.Cause.Step)
+			}
+			fmt.Fprintf(w, "%s\n", wrapIDs(g.IDs, "      "))
+		}
+	}
+	consoleSpecs(w, fmt.Sprintf("Warnings (%d; advisory, they fail the run only with --strict):", len(warnings)), warnings)
+	consoleGroups(w, "Throttled (%d; the target kept answering 429/503, so these have no verdict):", run.Groups(results.Throttled))
+	consoleGroups(w, "Not run (%d):", run.Groups(results.NotRun))
+	consoleGroups(w, "Skipped (%d):", run.Groups(results.Skipped))
+	if run.Stopped != "" {
+		fmt.Fprintf(w, "Run stopped: %s\n", run.Stopped)
+	}
+	fmt.Fprintf(w, "Throttling: %d responses were 429/503 and retried; %d specs gave up (throttled)\n", run.Retried, len(run.With(results.Throttled)))
+	if run.Mode.ReadOnly {
+		fmt.Fprintln(w, "Read-only mode: nothing was written")
+	}
+	if !run.Target.TLSVerification {
+		fmt.Fprintln(w, "TLS certificate verification was OFF (--insecure-skip-tls-verify)")
+	}
+	if run.Target.Proxy != "" {
+		fmt.Fprintf(w, "Requests went through the proxy %s\n", run.Target.Proxy)
+	}
+	sessions, prompts := 0, 0
+	for _, c := range run.Created {
+		switch c.Kind {
+		case "session":
+			sessions++
+		case "prompt":
+			prompts++
+		}
+	}
+	fmt.Fprintf(w, "Created on the target: %d sessions, %d prompts (the API has no DELETE; listed in %s)\n",
+		sessions, prompts, filepath.Join(reportDir, CreatedFile))
+	if reportDir != "" {
+		fmt.Fprintf(w, "Reports in %s: %s (open %s in a browser)\n", reportDir,
+			strings.Join([]string{JUnitFile, ConformanceYAML, ConformanceJSON, HTMLFile, MarkdownFile, CreatedFile, "report.json"}, ", "),
+			filepath.Join(reportDir, HTMLFile))
+	}
+	fmt.Fprintln(w, run.Count(nil).Line())
+}
+
+func consoleSpecs(w io.Writer, heading string, specs []results.Spec) {
+	if len(specs) == 0 {
+		return
+	}
+	fmt.Fprintln(w, heading)
+	for _, s := range specs {
+		fmt.Fprintf(w, "  %s [%s] %s\n      %s\n", s.ID, s.Level, s.Requirement, oneLine(s.Reason))
+	}
+}
+
+func consoleGroups(w io.Writer, heading string, groups []results.Group) {
+	if len(groups) == 0 {
+		return
+	}
+	n := 0
+	for _, g := range groups {
+		n += len(g.IDs)
+	}
+	fmt.Fprintf(w, heading+"\n", n)
+	for _, g := range groups {
+		fmt.Fprintf(w, "  %d: %s\n", len(g.IDs), g.Reason)
+		if !strings.HasPrefix(g.Reason, results.NotSelected) {
+			fmt.Fprintln(w, wrapIDs(g.IDs, "      "))
+		}
+	}
+}
+
+// wrapIDs lists IDs in lines of at most about 100 characters.
+func wrapIDs(ids []string, indent string) string {
+	var lines []string
+	line := indent
+	for i, id := range ids {
+		if len(line) > len(indent) && len(line)+len(id) > 100 {
+			lines = append(lines, strings.TrimRight(line, " "))
+			line = indent
+		}
+		line += id
+		if i < len(ids)-1 {
+			line += ", "
+		}
+	}
+	return strings.Join(append(lines, line), "\n")
+}
