@@ -204,11 +204,15 @@ func (r *Run) stats(name string, keep func(Spec) bool) GroupStats {
 	return g
 }
 
-// Outcomes returns every spec's outcome as the report lists it, by spec ID.
+// NotSelectedOutcome stands, in Outcomes, for a spec the run's selection left out.
+const NotSelectedOutcome Outcome = "not-selected"
+
+// Outcomes returns every spec's outcome as the report lists it, by spec ID; a spec the
+// selection left out is NotSelectedOutcome.
 func (rep ConformanceReport) Outcomes() map[string]Outcome {
 	out := map[string]Outcome{}
 	for _, g := range rep.Levels {
-		for o, ids := range map[Outcome][]string{Passed: g.Passed, Failed: g.Failed, Blocked: g.Blocked, Throttled: g.Throttled, NotRun: g.NotRun, Skipped: append(g.Skipped, g.NotSelected...)} {
+		for o, ids := range map[Outcome][]string{Passed: g.Passed, Failed: g.Failed, Blocked: g.Blocked, Throttled: g.Throttled, NotRun: g.NotRun, Skipped: g.Skipped, NotSelectedOutcome: g.NotSelected} {
 			for _, id := range ids {
 				out[id] = o
 			}

@@ -64,6 +64,8 @@ func diffReports(old, cur results.ConformanceReport) []change {
 		case !inOld:
 			out = append(out, change{id, "only in NEW", "", n})
 		case o == n:
+		case o == results.NotSelectedOutcome || n == results.NotSelectedOutcome:
+			out = append(out, change{id, "not compared", o, n})
 		case o == results.Passed:
 			out = append(out, change{id, "regression", o, n})
 		case n == results.Passed:
@@ -112,11 +114,16 @@ func printDiff(w io.Writer, old, cur results.ConformanceReport, changes []change
 	counts := map[string]int{}
 	for _, c := range changes {
 		counts[c.kind]++
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", c.id, c.kind, orDash(c.old), orDash(c.new))
+		if c.kind != "not compared" {
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", c.id, c.kind, orDash(c.old), orDash(c.new))
+		}
 	}
 	_ = tw.Flush()
 	fmt.Fprintf(w, "%d regressions, %d fixed, %d changed, %d only in OLD, %d only in NEW\n",
 		counts["regression"], counts["fixed"], counts["changed"], counts["only in OLD"], counts["only in NEW"])
+	if n := counts["not compared"]; n > 0 {
+		fmt.Fprintf(w, "%d specs were selected in only one of the runs and are not compared\n", n)
+	}
 }
 
 func orDash(o results.Outcome) string {

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strconv"
@@ -487,7 +488,7 @@ func TestSecretCanary(t *testing.T) {
 
 	target, stats := echoingTarget(t, canary)
 	dir := t.TempDir()
-	m := copilotconf(t, nil, "run", "--target", target, "--token", canary, "--report-dir", dir,
+	m := copilotconf(t, map[string]string{"GITHUB_STEP_SUMMARY": filepath.Join(dir, "step-summary.md")}, "run", "--target", target, "--token", canary, "--report-dir", dir,
 		"--request-timeout", "1s", "--max-retry-wait", "2s", "--timeout", hostileRunTimeout.String())
 	t.Logf("canary run: exit %d, wall %s, peak RSS %d KiB (%.1f MiB); %d requests, %d with the canary, %d echoed it",
 		m.code, m.wall.Round(time.Millisecond), m.maxRSSKiB, float64(m.maxRSSKiB)/1024,
@@ -501,8 +502,8 @@ func TestSecretCanary(t *testing.T) {
 		t.Fatalf("the server saw the canary on %d requests and echoed it on %d: the test exercised nothing", stats.authorized.Load(), stats.echoed.Load())
 	}
 	files := assertNoSecretAnywhere(t, canary, dir, m)
-	if files < 3 {
-		t.Errorf("expected junit.xml, report.json and created.json, found %d files", files)
+	if files < 8 {
+		t.Errorf("expected every report (junit.xml, report.json, created.json, conformance-report.yaml and .json, report.html, summary.md) and the step summary, found %d files", files)
 	}
 	// The echoes must have reached the reports (redacted), or nothing was tested.
 	failures, withEcho := 0, 0
