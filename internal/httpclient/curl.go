@@ -86,7 +86,7 @@ func longRun(s string) (head string, run byte, n int, tail string, ok bool) {
 	return s[:bestStart], s[bestStart], best, s[bestStart+best:], true
 }
 
-// shellQuote quotes s for a POSIX shell: single quotes, with each ' written as '\''.
+// shellQuote quotes s for a POSIX shell: single quotes, with each ' written as '\”.
 func shellQuote(s string) string {
 	var b bytes.Buffer
 	b.WriteByte('\'')
