@@ -288,10 +288,16 @@ var faultCatalog = []faultDef{
 				x.timestamps(shift(-time.Hour))
 			}
 		}},
-	{Fault: Fault{"odata-type-rejected", "Create requests carrying @odata.type (the documented bodies) are answered 400", specs("SESS-CREATE-05", "PROMPT-CREATE-01")},
+	{Fault: Fault{"odata-type-rejected", "Create session requests carrying @odata.type (the documented body) are answered 400", specs("SESS-CREATE-05")},
 		before: func(x *faultRequest) {
-			if _, has := x.jsonBody()["@odata.type"]; has && x.is(opCreateSession, opCreatePrompt) {
+			if _, has := x.jsonBody()["@odata.type"]; has && x.is(opCreateSession) {
 				x.respond(http.StatusBadRequest, "badRequest", "The property '@odata.type' does not exist on type 'session'.")
+			}
+		}},
+	{Fault: Fault{"prompt-odata-type-rejected", "Create prompt requests carrying @odata.type (the documented body) are answered 400", specs("PROMPT-CREATE-01")},
+		before: func(x *faultRequest) {
+			if _, has := x.jsonBody()["@odata.type"]; has && x.is(opCreatePrompt) {
+				x.respond(http.StatusBadRequest, "badRequest", "The property '@odata.type' does not exist on type 'prompt'.")
 			}
 		}},
 	{Fault: Fault{"malformed-json-500", "Malformed JSON request bodies are answered 500 Internal Server Error", specs("SESS-CREATE-06", "SESS-UPDATE-05", "PROMPT-CREATE-05")},

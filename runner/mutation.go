@@ -20,6 +20,8 @@ import (
 	"github.com/onsi/ginkgo/v2/types"
 
 	"github.com/copilotconf/copilotconf/mockserver"
+	"github.com/copilotconf/copilotconf/reports"
+	"github.com/copilotconf/copilotconf/results"
 	"github.com/copilotconf/copilotconf/suites"
 )
 
@@ -37,7 +39,8 @@ Exit codes: 0 clean control, every fault detected and every core/odata spec cove
 // mutationRow is the verdict on one fault.
 type mutationRow struct {
 	fault    mockserver.Fault
-	failed   []string // spec IDs that failed
+	failed   []string // spec IDs that failed by their own checks
+	blocked  int      // specs blocked by a precondition the fault broke
 	missed   []string // declared specs that did not fail (or failed without naming their rule)
 	exitCode int
 	err      error
@@ -127,6 +130,7 @@ func selectFaults(only string) ([]mockserver.Fault, error) {
 type childRun struct {
 	exitCode int
 	failures map[string]string // spec ID → failure message
+	outcomes map[string]results.Outcome
 	err      error
 }
 
@@ -152,7 +156,11 @@ func runChild(self, reportDir, fault, skip string) childRun {
 		run.err = err
 		return run
 	}
-	run.failures, run.err = failuresIn(filepath.Join(reportDir, "report.json"))
+	if run.failures, run.err = failuresIn(filepath.Join(reportDir, "report.json")); run.err != nil {
+		return run
+	}
+	rep, err := reports.ReadConformanceReport(reportDir)
+	run.outcomes, run.err = rep.Outcomes(), err
 	return run
 }
 
@@ -190,16 +198,21 @@ func failuresIn(path string) (map[string]string, error) {
 }
 
 // judge decides whether a fault was detected: the run failed, and every declared spec failed
-// with a message that names its rule.
+// by its own checks (not blocked by another's) with a message that names its rule.
 func judge(f mockserver.Fault, run childRun) mutationRow {
 	row := mutationRow{fault: f, exitCode: run.exitCode, err: run.err}
 	for id := range run.failures {
-		row.failed = append(row.failed, id)
+		switch run.outcomes[id] {
+		case results.Failed:
+			row.failed = append(row.failed, id)
+		case results.Blocked:
+			row.blocked++
+		}
 	}
 	sort.Strings(row.failed)
 	for _, id := range f.Breaks {
 		msg, failed := run.failures[id]
-		if !failed || !strings.Contains(msg, "["+id+"]") || !strings.Contains(msg, "documentation: ") {
+		if !failed || run.outcomes[id] != results.Failed || !strings.Contains(msg, "["+id+"]") || !strings.Contains(msg, "documentation: ") {
 			row.missed = append(row.missed, id)
 		}
 	}
@@ -217,7 +230,7 @@ func printMutation(w io.Writer, control childRun, rows []mutationRow, specs []su
 		fmt.Fprintf(w, "control: FAILED: exit %d, %d failing specs %v, error %v\n", control.exitCode, len(control.failures), keys(control.failures), control.err)
 	}
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "FAULT\tVERDICT\tEXPECTED TO FAIL\tFAILED")
+	fmt.Fprintln(tw, "FAULT\tVERDICT\tEXPECTED TO FAIL\tBLOCKED\tFAILED")
 	detected := 0
 	for _, r := range rows {
 		verdict := "detected"
@@ -232,7 +245,7 @@ func printMutation(w io.Writer, control childRun, rows []mutationRow, specs []su
 				verdict += fmt.Sprintf(" (exit %d)", r.exitCode)
 			}
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", r.fault.Name, verdict, strings.Join(r.fault.Breaks, ","), strings.Join(r.failed, ","))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\n", r.fault.Name, verdict, strings.Join(r.fault.Breaks, ","), r.blocked, strings.Join(r.failed, ","))
 	}
 	_ = tw.Flush()
 
