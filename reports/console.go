@@ -19,14 +19,7 @@ func Console(w io.Writer, run *results.Run, reportDir string) {
 	for _, n := range run.Unclaimed() {
 		fmt.Fprintf(w, "  not claimed: %s\n", n)
 	}
-	var failed, warnings []results.Spec
-	for _, s := range run.With(results.Failed) {
-		if run.Warning(s) {
-			warnings = append(warnings, s)
-		} else {
-			failed = append(failed, s)
-		}
-	}
+	failed, warnings := run.Failures()
 	consoleSpecs(w, fmt.Sprintf("Failed (%d):", len(failed)), failed)
 	if groups := run.Groups(results.Blocked); len(groups) > 0 {
 		fmt.Fprintf(w, "Blocked (%d; a precondition failed, so nothing was verified):\n", len(run.With(results.Blocked)))

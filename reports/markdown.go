@@ -39,14 +39,7 @@ func Markdown(run *results.Run) string {
 			fmt.Fprintf(&b, "- %s\n", mdText(n))
 		}
 	}
-	var failed, warnings []results.Spec
-	for _, s := range run.With(results.Failed) {
-		if run.Warning(s) {
-			warnings = append(warnings, s)
-		} else {
-			failed = append(failed, s)
-		}
-	}
+	failed, warnings := run.Failures()
 	writeSpecList(&b, fmt.Sprintf("Failed (%d)", len(failed)), failed)
 	if groups := run.Groups(results.Blocked); len(groups) > 0 {
 		fmt.Fprintf(&b, "\n### Blocked (%d): a precondition failed, nothing was verified\n\n", len(run.With(results.Blocked)))

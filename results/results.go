@@ -286,6 +286,19 @@ func (r *Run) With(o Outcome) []Spec {
 	return out
 }
 
+// Failures splits the failed specs into those that fail the run and the warnings (advisory
+// failures without --strict).
+func (r *Run) Failures() (failed, warnings []Spec) {
+	for _, s := range r.With(Failed) {
+		if r.Warning(s) {
+			warnings = append(warnings, s)
+		} else {
+			failed = append(failed, s)
+		}
+	}
+	return failed, warnings
+}
+
 // Group is a set of specs that share one reason: a blocked group shares its root cause, a
 // skipped or not-run group its reason.
 type Group struct {

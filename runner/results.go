@@ -48,7 +48,7 @@ func writeReports(dir string, run *results.Run, ginkgoReport *types.Report, reda
 	if ginkgoReport == nil {
 		return nil
 	}
-	b, err := json.MarshalIndent([]types.Report{*ginkgoReport}, "", "  ")
+	b, err := json.MarshalIndent([]types.Report{suites.WithoutDetails(*ginkgoReport)}, "", "  ")
 	if err != nil {
 		return fmt.Errorf("report.json: %w", err)
 	}

@@ -156,13 +156,25 @@ func (t *T) record() {
 	AddReportEntry(detailsEntry, d, ReportEntryVisibilityNever)
 }
 
-// exchangeRecord renders an exchange for the reports: redacted, with a curl reproducer.
+// exchangeRecord renders an exchange for the reports: redacted, with a curl reproducer. An
+// exchange that many specs share (a failed shared create) is rendered once.
 func exchangeRecord(ex *httpclient.Exchange) results.Exchange {
-	c := env().client
-	return results.Exchange{
+	e := env()
+	e.recordsMu.Lock()
+	defer e.recordsMu.Unlock()
+	if r, ok := e.records[ex]; ok {
+		return r
+	}
+	c := e.client
+	r := results.Exchange{
 		Label: ex.Label, Method: ex.Method, URL: c.Redact(ex.URL), Status: ex.Status,
 		Transcript: c.Transcript(ex, transcriptBodyLimit), Curl: c.Curl(ex),
 	}
+	if e.records == nil {
+		e.records = map[*httpclient.Exchange]results.Exchange{}
+	}
+	e.records[ex] = r
+	return r
 }
 
 // block ends the spec as blocked: the object it needs could not be had, so nothing was checked.
@@ -196,7 +208,7 @@ func (t *T) message() string {
 		if len(t.exchanges) > 2*shownExchanges && i >= shownExchanges && i < len(t.exchanges)-shownExchanges {
 			continue
 		}
-		fmt.Fprintf(&b, "\nexchange %d of %d:\n%s\n", i+1, len(t.exchanges), env().client.Transcript(ex, transcriptBodyLimit))
+		fmt.Fprintf(&b, "\nexchange %d of %d:\n%s\n", i+1, len(t.exchanges), exchangeRecord(ex).Transcript)
 	}
 	return env().client.Redact(b.String())
 }

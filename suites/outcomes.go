@@ -177,3 +177,21 @@ func stopReason(report types.Report) string {
 	}
 	return ""
 }
+
+// WithoutDetails returns a copy of a Ginkgo report without the details entries the specs
+// attach for the result model (the other reports carry them), for writing report.json.
+func WithoutDetails(r types.Report) types.Report {
+	specs := make(types.SpecReports, len(r.SpecReports))
+	for i, sr := range r.SpecReports {
+		var kept []types.ReportEntry
+		for _, e := range sr.ReportEntries {
+			if e.Name != detailsEntry {
+				kept = append(kept, e)
+			}
+		}
+		sr.ReportEntries = kept
+		specs[i] = sr
+	}
+	r.SpecReports = specs
+	return r
+}

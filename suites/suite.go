@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"sync"
 	"time"
 
 	. "github.com/onsi/ginkgo/v2"
@@ -65,6 +66,9 @@ type environment struct {
 	client   *httpclient.Client
 	fixtures fixtureCache
 	ledger   ledger
+
+	recordsMu sync.Mutex
+	records   map[*httpclient.Exchange]results.Exchange // rendered exchanges, by exchange
 }
 
 var (
