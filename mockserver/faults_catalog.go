@@ -413,6 +413,12 @@ var faultCatalog = []faultDef{
 				return t.UTC().Format("2006-01-02T15:04:05.000000000Z")
 			})
 		}},
+	{Fault: Fault{"timestamps-13-digits", "Timestamps carry 13 fractional digits, beyond the 12 of Edm.DateTimeOffset", specs("SCHEMA-02", "SESS-CREATE-01")},
+		after: func(x *faultResponse) {
+			x.timestamps(func(_ string, t time.Time, _ map[string]any) any {
+				return t.UTC().Format("2006-01-02T15:04:05.000000000") + "0000Z"
+			})
+		}},
 	{Fault: Fault{"timestamps-plus-zero", "Timestamps end in +00:00 instead of Z", specs("SCHEMA-01")},
 		after: func(x *faultResponse) {
 			x.timestamps(func(_ string, t time.Time, _ map[string]any) any {

@@ -189,3 +189,36 @@ func TestFaultFlags(t *testing.T) {
 		}
 	}
 }
+
+func TestValidateRealFiles(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, content string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	session := `{"id":"s1","displayName":"a","createdDateTime":"2025-10-22T20:10:54.4940649Z","lastModifiedDateTime":"2025-10-22T20:10:54.4940649Z"}`
+	bom := write("bom.json", "\xef\xbb\xbf"+session)
+	digits := write("digits.json", strings.Replace(session, "54.4940649Z", "54.1234567890123Z", 1))
+	dup := write("dup.json", "{\n  \"id\": \"s1\",\n  \"id\": \"s2\"\n}")
+	missing := filepath.Join(dir, "missing.json")
+
+	r := copilotconf(t, nil, "validate", "--kind", "session", bom)
+	if r.code != 0 || !strings.Contains(r.stdout, "bom.json: valid session") {
+		t.Errorf("a byte order mark at the start of a file is accepted: %s", r)
+	}
+	r = copilotconf(t, nil, "validate", "--kind", "session", digits, dup, bom)
+	if r.code != 1 ||
+		!strings.Contains(r.stdout, "digits.json: /createdDateTime: '2025-10-22T20:10:54.1234567890123Z' has more than 12 fractional-second digits") ||
+		!strings.Contains(r.stdout, `dup.json:3:3: not JSON: duplicate member name "id"`) ||
+		!strings.Contains(r.stdout, "bom.json: valid session") {
+		t.Errorf("expected exit 1, the 13 digits at their pointer, the duplicate with line and column, and the valid file: %s", r)
+	}
+	r = copilotconf(t, nil, "validate", "--kind", "session", missing, digits, bom)
+	if r.code != 2 || !strings.Contains(r.stdout, "missing.json: cannot read") || !strings.Contains(r.stdout, "digits.json: /createdDateTime") ||
+		!strings.Contains(r.stdout, "bom.json: valid session") || strings.Count(strings.TrimSpace(r.stderr), "\n") != 0 {
+		t.Errorf("a missing file must not stop the others; expected exit 2 and every file reported: %s", r)
+	}
+}

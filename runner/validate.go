@@ -1,6 +1,7 @@
 package runner
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -10,12 +11,16 @@ import (
 	"github.com/copilotconf/copilotconf/schemas"
 )
 
-const validateSynopsis = "copilotconf validate --kind session|prompt|session-collection|prompt-collection|error FILE..."
+const validateSynopsis = "copilotconf validate --kind session|prompt|session-collection|prompt-collection|error|conformance-report FILE..."
 
 const validateHelp = `
 Validates each JSON document against the embedded schema of its kind and prints, for each
-problem, the file, the JSON Pointer and the reason. "-" reads standard input.
-Exit codes: 0 all documents valid, 1 a document is invalid (or not JSON), 2 usage error.
+problem, the file, the JSON Pointer and the reason; a document that is not JSON gets the line
+and column of the fault, and duplicate member names are rejected. A UTF-8 byte order mark at
+the start of a file is accepted (editors and PowerShell write one). "-" reads standard input.
+Every file is checked, also after one that cannot be read.
+Exit codes: 0 all documents valid, 1 a document is invalid (or not JSON), 2 usage error or a
+file that cannot be read.
 `
 
 func validateCommand(args []string, stdio IO) int {
@@ -40,13 +45,17 @@ func validateCommand(args []string, stdio IO) int {
 		return report(fmt.Errorf("compiling the embedded schemas: %w", err), stdio)
 	}
 	invalid := 0
+	var unreadable []string
 	for _, file := range files {
 		doc, err := readDocument(file)
 		if err != nil {
-			return report(usageErrorf("%v", err), stdio)
+			unreadable = append(unreadable, file)
+			fmt.Fprintf(stdio.Stdout, "%s: %s\n", file, oneLine(err.Error()))
+			continue
 		}
-		err = validator.Validate(kind, doc)
+		err = validator.Validate(kind, bytes.TrimPrefix(doc, utf8BOM))
 		var verr *schemas.ValidationError
+		var serr *schemas.SyntaxError
 		switch {
 		case err == nil:
 			fmt.Fprintf(stdio.Stdout, "%s: valid %s\n", file, kind)
@@ -59,17 +68,27 @@ func validateCommand(args []string, stdio IO) int {
 				}
 				fmt.Fprintf(stdio.Stdout, "%s: %s: %s\n", file, pointer, oneLine(v.Reason))
 			}
+		case errors.As(err, &serr):
+			invalid++
+			fmt.Fprintf(stdio.Stdout, "%s:%d:%d: not JSON: %s\n", file, serr.Line, serr.Column, oneLine(serr.Msg))
 		default:
 			invalid++
 			fmt.Fprintf(stdio.Stdout, "%s: /: %s\n", file, oneLine(err.Error()))
 		}
 	}
-	if invalid > 0 {
+	switch {
+	case len(unreadable) > 0:
+		fmt.Fprintf(stdio.Stderr, "copilotconf: cannot read %s; %d of %d readable documents invalid\n", strings.Join(unreadable, ", "), invalid, len(files)-len(unreadable))
+		return ExitUsage
+	case invalid > 0:
 		fmt.Fprintf(stdio.Stderr, "copilotconf: %d of %d documents invalid\n", invalid, len(files))
 		return ExitFailed
 	}
 	return ExitOK
 }
+
+// utf8BOM is the byte order mark some editors write at the start of a file.
+var utf8BOM = []byte("\xef\xbb\xbf")
 
 func readDocument(file string) ([]byte, error) {
 	if file == "-" {
@@ -77,7 +96,7 @@ func readDocument(file string) ([]byte, error) {
 	}
 	f, err := os.Open(file)
 	if err != nil {
-		return nil, fmt.Errorf("cannot read %s: %w", file, err)
+		return nil, fmt.Errorf("cannot read: %w", errors.Unwrap(err))
 	}
 	defer f.Close()
 	return readAllLimited(f)

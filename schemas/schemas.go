@@ -10,7 +10,6 @@ package schemas
 import (
 	"bytes"
 	"embed"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -164,16 +163,8 @@ func (v *Validator) Validate(kind Kind, doc []byte) error {
 	if _, ok := v.schemas[kind]; !ok {
 		return unknownKind(kind)
 	}
-	dec := json.NewDecoder(bytes.NewReader(doc))
-	dec.UseNumber()
-	var value any
-	if err := dec.Decode(&value); err != nil {
-		return fmt.Errorf("schemas: %s document is not JSON: %w", kind, err)
-	}
-	if _, err := dec.Token(); err != io.EOF {
-		if err == nil {
-			err = errors.New("more than one JSON value")
-		}
+	value, err := Parse(doc)
+	if err != nil {
 		return fmt.Errorf("schemas: %s document is not JSON: %w", kind, err)
 	}
 	return v.ValidateValue(kind, value)

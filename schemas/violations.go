@@ -41,7 +41,7 @@ func violations(root *jsonschema.ValidationError, doc any) []Violation {
 	seen := make(map[Violation]bool)
 	for _, e := range leaves {
 		loc := strings.TrimPrefix(e.AbsoluteKeywordLocation, baseURL)
-		if loc == dateTimeFields && formatFailed[e.InstanceLocation] {
+		if (loc == dateTimeFields || loc == dateTimeDigits) && formatFailed[e.InstanceLocation] {
 			continue
 		}
 		v := Violation{Pointer: pointer(e.InstanceLocation)}
@@ -79,6 +79,7 @@ func pointer(loc string) string {
 const (
 	utcOffset      = "defs.json#/$defs/DateTimeOffset/pattern"
 	dateTimeFields = "defs.json#/$defs/DateTimeFields/pattern"
+	dateTimeDigits = "defs.json#/$defs/DateTimePrecision/pattern"
 	additionalKey  = "additionalProperties"
 )
 
@@ -96,6 +97,8 @@ func reason(e *jsonschema.ValidationError, loc, ptr string, doc any) string {
 			return fmt.Sprintf("%s has second 60 (a leap second), which Edm.DateTimeOffset does not allow", quoteValue(doc, ptr))
 		}
 		return fmt.Sprintf("%s is not valid 'date-time': each field needs two ASCII digits (yyyy-mm-ddThh:mm:ss), seconds 00-59", quoteValue(doc, ptr))
+	case loc == dateTimeDigits:
+		return fmt.Sprintf("%s has more than 12 fractional-second digits, which the OData ABNF and Graph do not allow", quoteValue(doc, ptr))
 	case strings.HasSuffix(loc, "/"+additionalKey):
 		// The library lists the names in map order; sort them so output is stable.
 		names, ok := strings.CutPrefix(e.Message, additionalKey+" ")

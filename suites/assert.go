@@ -273,8 +273,14 @@ func parseTimestamp(v any) (time.Time, error) {
 	if err != nil {
 		return time.Time{}, fmt.Errorf("%q is not an RFC 3339 timestamp with an offset", s)
 	}
+	if m := fractionDigits.FindStringSubmatch(s); m != nil && len(m[1]) > 12 {
+		return time.Time{}, fmt.Errorf("%q has %d fractional-second digits; Edm.DateTimeOffset allows at most 12", s, len(m[1]))
+	}
 	return ts, nil
 }
+
+// fractionDigits finds the fractional seconds of a timestamp.
+var fractionDigits = regexp.MustCompile(`:[0-9]{2}\.([0-9]+)`)
 
 // expectTimestamp parses obj[name] and records a problem if it is not a timestamp.
 func expectTimestamp(t *T, what string, obj map[string]any, name string) (time.Time, bool) {
