@@ -72,7 +72,7 @@ func TestValidateNotJSON(t *testing.T) {
 	if err := os.WriteFile(path, []byte("<html>oops</html>"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if r := copilotconf(t, nil, "validate", "--kind", "session", path); r.code != 1 || !strings.Contains(r.stdout, path+": /: ") {
+	if r := copilotconf(t, nil, "validate", "--kind", "session", path); r.code != 1 || !strings.Contains(r.stdout, path+":1:1: not JSON: invalid character '<'") {
 		t.Errorf("expected exit 1 and a line for the file, got %s", r)
 	}
 }

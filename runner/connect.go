@@ -87,10 +87,12 @@ func connect(o runOptions, stdio IO) (*target, error) {
 		ReadOnly:       o.readOnly,
 		MaxWrites:      o.maxWrites,
 	}
+	cfg.MaxTransportFailures = o.maxTransportFailures
 	if t.client, err = httpclient.New(cfg); err != nil {
 		t.close()
 		return nil, usageErrorf("%v", err)
 	}
+	cfg.MaxTransportFailures = 0
 	cfg.MaxRetryWait = retryBudget(min(o.maxRetryWait, preflightRetryWait))
 	if t.preflight, err = httpclient.New(cfg); err != nil {
 		t.close()

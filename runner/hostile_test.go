@@ -22,16 +22,20 @@ import (
 	"github.com/copilotconf/copilotconf/mockserver"
 )
 
-// The limits every hostile run is held to. The flags bound each request (--request-timeout 1s,
-// at most --max-retry-wait 2s of waiting between GET attempts: about 5 s per request here) and
-// the run (--timeout 60s). A run must end on its own, through the per-request limits, well
-// before the run limit: the wall-time bound is the run limit itself, and a summary saying the
-// run was stopped fails the case too.
+// The limits every hostile run is held to. A target broken at the transport level is run with
+// the default flags and the whole suite: the breaker (--max-transport-failures 3) must stop it
+// on its own, with exit 3, within transportBound. The other cases bound each request
+// (--request-timeout 1s, at most --max-retry-wait 2s of waiting between GET attempts) and the
+// run (--timeout 60s), and must end through the per-request limits before the run limit.
 const (
 	hostileRunTimeout = 60 * time.Second
-	hostileMaxRSSKiB  = 300 << 10 // 300 MiB
+	transportBound    = 90 * time.Second
 	hostileFocus      = "SESS-LIST-01|SESS-GET-02|SESS-CREATE-01"
 )
+
+// hostileMaxRSSKiB bounds the peak memory of a hostile run: 100 MiB, twice that for a child
+// built with the race detector (which doubles the memory of a run).
+var hostileMaxRSSKiB = int64(100<<10) * map[bool]int64{false: 1, true: 2}[raceEnabled]
 
 // hostileSpecs are the specs hostileFocus selects.
 var hostileSpecs = []string{"SESS-LIST-01", "SESS-GET-02", "SESS-CREATE-01"}
@@ -50,9 +54,12 @@ type hostileRun struct {
 }
 
 type hostileCase struct {
-	name  string
-	flags []string // beyond hostileArgs; --focus hostileFocus unless given
-	codes []int    // acceptable exit codes
+	name string
+	// transport marks a target broken at the transport level: run with the default flags and
+	// the whole suite, it must be stopped by the breaker (exit 3).
+	transport bool
+	flags     []string // beyond hostileArgs; --focus hostileFocus unless given
+	codes     []int    // acceptable exit codes
 	// setup returns the hostile behaviour and the case's own checks.
 	setup func(t *testing.T, token string) (hostileHandler, func(t *testing.T, run *hostileRun))
 }
@@ -60,7 +67,6 @@ type hostileCase struct {
 var (
 	timeoutText  = regexp.MustCompile(`(?i)deadline exceeded|timeout|timed out`)
 	networkError = regexp.MustCompile(`(?i)connection reset|EOF|broken pipe|connection refused`)
-	afterRetries = regexp.MustCompile(`after [2-9]\d* attempts`)
 	throttleLine = regexp.MustCompile(`(?m)^Throttling: (\d+) responses were 429/503 and retried; (\d+) specs gave up \(throttled\)$`)
 )
 
@@ -76,16 +82,24 @@ func TestHostileTargets(t *testing.T) {
 			if !slices.Contains(flags, "--focus") {
 				flags = append([]string{"--focus", hostileFocus}, flags...)
 			}
-			m := copilotconf(t, nil, hostileArgs(target, token, dir, flags...)...)
+			args := hostileArgs(target, token, dir, flags...)
+			if c.transport {
+				args = []string{"run", "--target", target, "--token", token, "--report-dir", dir}
+			}
+			m := copilotconf(t, nil, args...)
 			run := &hostileRun{result: m, env: env}
-			t.Logf("%s: exit %d, wall %s, peak RSS %d KiB (%.1f MiB), %d requests to the target",
-				c.name, m.code, m.wall.Round(time.Millisecond), m.maxRSSKiB, float64(m.maxRSSKiB)/1024, len(env.log.snapshot()))
+			t.Logf("%s: exit %d, wall %s, peak RSS %d KiB (%.1f MiB), %d requests to the target; %s",
+				c.name, m.code, m.wall.Round(time.Millisecond), m.maxRSSKiB, float64(m.maxRSSKiB)/1024, len(env.log.snapshot()), strings.TrimSpace(m.stderr))
 
-			checkBounded(t, m)
+			if c.transport {
+				checkBounded(t, m, transportBound, true)
+			} else {
+				checkBounded(t, m, hostileRunTimeout, false)
+			}
 			if !slices.Contains(c.codes, m.code) {
 				t.Errorf("expected exit code %v, got %s", c.codes, m)
 			}
-			if m.code == 3 || m.code == 2 {
+			if m.code == 2 || (m.code == 3 && !c.transport) {
 				t.Fatalf("the run did not get past the preflight or the flags:\n%s", m)
 			}
 			checkPreflightFirst(t, env.log)
@@ -99,13 +113,14 @@ func TestHostileTargets(t *testing.T) {
 	}
 }
 
-// checkBounded asserts the run ended on its own within the limits, with bounded memory.
-func checkBounded(t *testing.T, m result) {
+// checkBounded asserts the run ended on its own within bound, with bounded memory; only a
+// breaker may stop it (stopped).
+func checkBounded(t *testing.T, m result, bound time.Duration, stopped bool) {
 	t.Helper()
-	if m.wall >= hostileRunTimeout {
-		t.Errorf("the run took %s; it must end through the per-request limits before --timeout %s", m.wall, hostileRunTimeout)
+	if m.wall >= bound {
+		t.Errorf("the run took %s; it must end on its own within %s", m.wall, bound)
 	}
-	if strings.Contains(m.stdout, "Run stopped:") {
+	if !stopped && strings.Contains(m.stdout, "Run stopped:") {
 		t.Errorf("the run was stopped instead of ending on its own:\n%s", m.stdout)
 	}
 	if m.maxRSSKiB <= 0 {
@@ -160,6 +175,42 @@ func expectFailures(t *testing.T, run *hostileRun, ids []string, patterns ...*re
 	}
 }
 
+// expectUnhealthy asserts that the breaker stopped the run: one line on standard error naming
+// the last transport failure (matching last), every spec in junit.xml, the first failures
+// reported as such and every spec after the breaker opened as not run, never as failed.
+func expectUnhealthy(t *testing.T, run *hostileRun, last *regexp.Regexp) {
+	t.Helper()
+	stderr := strings.TrimSpace(run.stderr)
+	if strings.Count(stderr, "\n") != 0 || !strings.Contains(stderr, "the target is unhealthy: 3 exchanges in a row failed at the transport level") || !last.MatchString(stderr) {
+		t.Errorf("expected one line naming the breaker and the last failure (%s), got %q", last, stderr)
+	}
+	if !strings.Contains(run.stdout, "Run stopped: the target is unhealthy") {
+		t.Errorf("the summary does not say why the run stopped:\n%s", run.stdout)
+	}
+	var failed, notRun int
+	for _, c := range run.cases {
+		switch {
+		case c.Failure != nil || c.Error != nil:
+			failed++
+			text := c.failureText()
+			if c.Error != nil {
+				text = c.Error.Message + "\n" + c.Error.Text
+			}
+			if !last.MatchString(text) {
+				t.Errorf("%s failed before the breaker opened, but not for the transport failure (%s):\n%s", c.Name, last, text)
+			}
+		case c.Skipped != nil && strings.HasPrefix(c.Skipped.Message, "not run: the target is unhealthy"):
+			notRun++
+		}
+	}
+	// Specs that share an object whose creation failed end with it, before the breaker opens;
+	// after it, nothing is sent and nothing fails.
+	if total := len(specIDs(t)); len(run.cases) != total || failed == 0 || notRun < total/2 || failed+notRun != total {
+		t.Errorf("expected all %d specs in junit.xml, the first failed by the transport failures and the rest (most) not run; got %d cases, %d failed, %d not run",
+			total, len(run.cases), failed, notRun)
+	}
+}
+
 // nonPreflight returns the records after the preflight.
 func nonPreflight(log *requestLog) []reqRecord {
 	recs := log.snapshot()
@@ -182,7 +233,7 @@ func writeThrottle(w http.ResponseWriter, retryAfter string) {
 func hostileCases() []hostileCase {
 	return []hostileCase{
 		{
-			name: "never sends headers", codes: []int{1},
+			name: "never sends headers", transport: true, codes: []int{3},
 			setup: func(t *testing.T, token string) (hostileHandler, func(*testing.T, *hostileRun)) {
 				return func(e *hostileEnv, w http.ResponseWriter, r *http.Request, rec *reqRecord) {
 						select { // accept the request, answer nothing
@@ -190,12 +241,12 @@ func hostileCases() []hostileCase {
 						case <-e.stop:
 						}
 					}, func(t *testing.T, run *hostileRun) {
-						expectFailures(t, run, hostileSpecs, regexp.MustCompile(`no response`), timeoutText)
+						expectUnhealthy(t, run, timeoutText)
 					}
 			},
 		},
 		{
-			name: "body one byte a second", codes: []int{1},
+			name: "body one byte a second", transport: true, codes: []int{3},
 			setup: func(t *testing.T, token string) (hostileHandler, func(*testing.T, *hostileRun)) {
 				return func(e *hostileEnv, w http.ResponseWriter, r *http.Request, rec *reqRecord) {
 						w.Header().Set("Content-Type", "application/json")
@@ -203,7 +254,12 @@ func hostileCases() []hostileCase {
 						flush(w)
 						tick := time.NewTicker(time.Second)
 						defer tick.Stop()
-						for _, b := range []byte(`{"value":[]}`) {
+						// A JSON document that never ends: "{" then white space, a byte a second.
+						for b := byte('{'); ; b = ' ' {
+							if _, err := w.Write([]byte{b}); err != nil {
+								return
+							}
+							flush(w)
 							select {
 							case <-tick.C:
 							case <-r.Context().Done():
@@ -211,18 +267,14 @@ func hostileCases() []hostileCase {
 							case <-e.stop:
 								return
 							}
-							if _, err := w.Write([]byte{b}); err != nil {
-								return
-							}
-							flush(w)
 						}
 					}, func(t *testing.T, run *hostileRun) {
-						expectFailures(t, run, hostileSpecs, timeoutText)
+						expectUnhealthy(t, run, timeoutText)
 					}
 			},
 		},
 		{
-			name: "endless body", codes: []int{1}, flags: []string{"--max-body", "1MiB"},
+			name: "endless body", transport: true, codes: []int{3},
 			setup: func(t *testing.T, token string) (hostileHandler, func(*testing.T, *hostileRun)) {
 				return func(e *hostileEnv, w http.ResponseWriter, r *http.Request, rec *reqRecord) {
 						w.Header().Set("Content-Type", "application/json")
@@ -238,7 +290,7 @@ func hostileCases() []hostileCase {
 						}
 						e.log.setAnswer(rec, fmt.Sprintf("%d bytes of zeros", sent))
 					}, func(t *testing.T, run *hostileRun) {
-						expectFailures(t, run, hostileSpecs, regexp.MustCompile(`response body exceeds`))
+						expectUnhealthy(t, run, regexp.MustCompile(`response body exceeds`))
 						for _, rec := range nonPreflight(run.env.log) {
 							t.Logf("%s %s: the server wrote %s before the client went away", rec.method, rec.uri, rec.answer)
 						}
@@ -246,7 +298,7 @@ func hostileCases() []hostileCase {
 			},
 		},
 		{
-			name: "gzip bomb", codes: []int{1}, flags: []string{"--max-body", "1MiB"},
+			name: "gzip bomb", transport: true, codes: []int{3},
 			setup: func(t *testing.T, token string) (hostileHandler, func(*testing.T, *hostileRun)) {
 				return func(e *hostileEnv, w http.ResponseWriter, r *http.Request, rec *reqRecord) {
 						w.Header().Set("Content-Type", "application/json")
@@ -269,7 +321,7 @@ func hostileCases() []hostileCase {
 						}
 						e.log.setAnswer(rec, fmt.Sprintf("gzip: %d bytes of zeros compressed before the client went away", in))
 					}, func(t *testing.T, run *hostileRun) {
-						expectFailures(t, run, hostileSpecs, regexp.MustCompile(`response body exceeds`))
+						expectUnhealthy(t, run, regexp.MustCompile(`response body exceeds`))
 						// The transport decompresses only when it asked for gzip itself: prove that
 						// happened, or the case tested nothing.
 						recs := nonPreflight(run.env.log)
@@ -298,7 +350,7 @@ func hostileCases() []hostileCase {
 			setup: brokenBody(`<html><body>Service Unavailable</body></html>`, "text/html", http.StatusOK, []string{"SESS-LIST-01", "SESS-GET-02"}),
 		},
 		{
-			name: "connection reset", codes: []int{1},
+			name: "connection reset", transport: true, codes: []int{3},
 			setup: func(t *testing.T, token string) (hostileHandler, func(*testing.T, *hostileRun)) {
 				return func(e *hostileEnv, w http.ResponseWriter, r *http.Request, rec *reqRecord) {
 						conn, _, err := http.NewResponseController(w).Hijack()
@@ -310,8 +362,7 @@ func hostileCases() []hostileCase {
 						}
 						_ = conn.Close()
 					}, func(t *testing.T, run *hostileRun) {
-						expectFailures(t, run, hostileSpecs, networkError)
-						expectFailures(t, run, []string{"SESS-LIST-01", "SESS-GET-02"}, afterRetries)
+						expectUnhealthy(t, run, networkError)
 					}
 			},
 		},
@@ -494,7 +545,7 @@ func TestSecretCanary(t *testing.T) {
 		m.code, m.wall.Round(time.Millisecond), m.maxRSSKiB, float64(m.maxRSSKiB)/1024,
 		stats.requests.Load(), stats.authorized.Load(), stats.echoed.Load())
 
-	checkBounded(t, m)
+	checkBounded(t, m, hostileRunTimeout, false)
 	if m.code != 1 {
 		t.Errorf("expected exit 1 (GET session answers 404), got exit %d", m.code)
 	}

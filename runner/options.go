@@ -40,6 +40,7 @@ type runOptions struct {
 	strict, verbose, readOnly        bool
 	sessionID                        string
 	maxWrites, maxPages              int
+	maxTransportFailures             int
 	seed                             int64
 	rate                             float64
 	maxBody                          byteSize
@@ -83,7 +84,8 @@ func parseRunOptions(args []string, stdio IO) (runOptions, error) {
 	fs.Float64Var(&o.rate, "rate", 0, "at most this many requests per second (0: no limit)")
 	fs.Var(&o.maxBody, "max-body", "cap on a response body after decompression, e.g. 16MiB")
 	fs.DurationVar(&o.clockSkew, "clock-skew", time.Minute, "how far the target's clock may be from ours when timestamps are checked")
-	fs.DurationVar(&o.requestTimeout, "request-timeout", 30*time.Second, "time limit of one HTTP request")
+	fs.DurationVar(&o.requestTimeout, "request-timeout", 20*time.Second, "time limit of one HTTP request, reading the whole body included (a timed-out request is not repeated)")
+	fs.IntVar(&o.maxTransportFailures, "max-transport-failures", 3, "stop the run (exit 3) after this many exchanges in a row failed at the transport level: timeouts, resets, bodies over --max-body or that would not decompress (0: never)")
 	fs.DurationVar(&o.maxRetryWait, "max-retry-wait", 60*time.Second, "time one request may spend waiting on 429/503 retries")
 	fs.DurationVar(&o.timeout, "timeout", 15*time.Minute, "time limit of the whole run; when it expires the run stops and reports what ran")
 
@@ -147,6 +149,8 @@ func (o *runOptions) validate() error {
 		return usageErrorf("--rate must not be negative")
 	case o.maxPages < 2:
 		return usageErrorf("--max-pages must be at least 2")
+	case o.maxTransportFailures < 0:
+		return usageErrorf("--max-transport-failures must not be negative (0 turns the breaker off)")
 	case o.maxWrites < 1:
 		return usageErrorf("--max-writes must be at least 1 (use --read-only to write nothing)")
 	case o.maxBody < 1024:

@@ -51,7 +51,7 @@ func run(o runOptions, stdio IO) (int, error) {
 		runID: randomHex(4), target: t.client.Redact(redactURL(t.url)), workspace: o.workspace,
 		auth: t.describeAuth(), proxy: t.proxy, insecure: o.insecure, readOnly: o.readOnly,
 	}
-	if err := preflight(t.preflight, o.workspace); err != nil {
+	if err := preflight(t.preflight, o.workspace, o.sessionID); err != nil {
 		reason := "preflight failed: " + oneLine(err.Error())
 		r := newRun(o, info, started, suites.Plan(o.suiteConfig(), reason).Outcomes)
 		r.Stopped, r.Preflight = reason, oneLine(err.Error())
@@ -79,6 +79,10 @@ func run(o runOptions, stdio IO) (int, error) {
 	}
 	r := newRun(o, info, started, result.Outcomes)
 	r.Stopped = result.Stopped
+	unhealthy := t.client.Unhealthy()
+	if unhealthy != nil {
+		r.Stopped = oneLine(unhealthy.Error())
+	}
 	r.Created = append(r.Created, result.Created...)
 	r.Retried = int(t.client.Stats().Throttled)
 	if err := writeReports(o.reportDir, r, &result.Report, t.client.Redact); err != nil {
@@ -90,6 +94,9 @@ func run(o runOptions, stdio IO) (int, error) {
 		}
 	}
 	reports.Console(console, r, o.reportDir)
+	if unhealthy != nil {
+		return 0, &exitError{code: ExitTarget, err: unhealthy}
+	}
 	if !r.Succeeded() {
 		return ExitFailed, nil
 	}

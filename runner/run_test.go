@@ -11,6 +11,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/copilotconf/copilotconf/mockserver"
@@ -373,5 +374,51 @@ func TestVersion(t *testing.T) {
 	r := copilotconf(t, nil, "version")
 	if r.code != 0 || !strings.HasPrefix(r.stdout, "copilotconf ") {
 		t.Errorf("version: %s", r)
+	}
+}
+
+// TestPreflightReadsTheWholeAnswer: a target whose first answer cannot be read, is not JSON,
+// or never comes, and a --session-id the target lacks, stop the run with exit 3 and one line;
+// a silent target costs one request timeout, not a retry more.
+func TestPreflightReadsTheWholeAnswer(t *testing.T) {
+	var hung atomic.Int64
+	silent := startLoopback(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hung.Add(1)
+		<-r.Context().Done()
+	}))
+	trickle := startLoopback(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write([]byte("{"))
+		flush(w)
+		<-r.Context().Done()
+	}))
+	html := startLoopback(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html")
+		_, _ = w.Write([]byte("<html><body>Welcome</body></html>"))
+	}))
+	cases := []struct {
+		name, target string
+		args         []string
+		want         string
+	}{
+		{"never answers", silent.URL, nil, "target unreachable: "},
+		{"body never ends", trickle.URL, nil, "target unhealthy: list sessions answered 200 but its body could not be read"},
+		{"an HTML page", html.URL, nil, "list sessions answered 200 with a body that is not a JSON object"},
+		{"unknown --session-id", lenientTarget(t, nil), []string{"--read-only", "--session-id", "no-such-session"}, `session "no-such-session" not found (--session-id): 404`},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			dir := t.TempDir()
+			r := copilotconf(t, nil, append([]string{"run", "--target", c.target, "--token", "tok", "--request-timeout", "1s", "--report-dir", dir}, c.args...)...)
+			if r.code != 3 || !strings.Contains(r.stderr, c.want) || strings.Count(strings.TrimSpace(r.stderr), "\n") != 0 {
+				t.Errorf("expected exit 3 and one line containing %q, got %s", c.want, r)
+			}
+			if j := readJUnit(t, dir); len(j.Suites[0].Cases) == 0 || !strings.Contains(j.Suites[0].Cases[0].Name, "PREFLIGHT") {
+				t.Errorf("junit.xml must name the preflight failure")
+			}
+		})
+	}
+	if n := hung.Load(); n != 1 {
+		t.Errorf("a target that never answers got %d requests; a timed-out preflight is not repeated", n)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"regexp"
 	"strconv"
 	"strings"
 )
@@ -62,12 +63,24 @@ func (p *parser) skipSpace(offset int64) int64 {
 	return offset
 }
 
+// invalidChar finds the character an encoding/json syntax error names.
+var invalidChar = regexp.MustCompile(`^invalid character '((?:[^'\\]|\\.)+)'`)
+
 // tokenError turns a decoder error into a SyntaxError at the right place.
 func (p *parser) tokenError(err error) error {
 	var se *json.SyntaxError
 	switch {
 	case errors.As(err, &se):
-		return p.fail(se.Offset, strings.TrimPrefix(se.Error(), "json: "))
+		// encoding/json reports some errors after the offending byte and some at it: point
+		// at the character the message names.
+		msg := strings.TrimPrefix(se.Error(), "json: ")
+		offset := se.Offset
+		if m := invalidChar.FindStringSubmatch(msg); m != nil && offset > 0 && offset <= int64(len(p.doc)) {
+			if c, err := strconv.Unquote("'" + m[1] + "'"); err == nil && strings.HasPrefix(string(p.doc[offset-1:]), c) {
+				offset--
+			}
+		}
+		return p.fail(offset, msg)
 	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
 		return p.fail(int64(len(p.doc)), "unexpected end of the document")
 	}

@@ -18,6 +18,7 @@ func TestParse(t *testing.T) {
 		{"same name in two objects", `{"a": {"x": 1}, "b": {"x": 2}}`, 0, 0, ""},
 		{"trailing comma", "{\n  \"a\": 1,\n}", 3, 1, "invalid character '}'"},
 		{"truncated", `{"a": [1, 2`, 1, 12, "unexpected end"},
+		{"not JSON at all", `<html>`, 1, 1, "invalid character '<'"},
 		{"two values", `{} {}`, 1, 4, "data after the JSON value"},
 		{"empty", ``, 1, 1, "unexpected end"},
 	}

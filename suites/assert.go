@@ -21,6 +21,9 @@ func describeStatus(ex *httpclient.Exchange) string {
 	if ex.Status == 0 {
 		return fmt.Sprintf("no response (%v)", ex.Err)
 	}
+	if ex.Err != nil {
+		return fmt.Sprintf("%d %s with a body that could not be read (%v)", ex.Status, http.StatusText(ex.Status), ex.Err)
+	}
 	return fmt.Sprintf("%d %s", ex.Status, http.StatusText(ex.Status))
 }
 

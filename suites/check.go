@@ -2,6 +2,7 @@ package suites
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"strings"
@@ -90,7 +91,29 @@ func (t *T) Uses(exchanges ...*httpclient.Exchange) {
 			t.exchanges = append(t.exchanges, ex)
 		}
 		t.stopIfThrottled(ex)
+		t.stopIfUnhealthy(ex)
 	}
+}
+
+// UnhealthyEntry is the report entry that marks a spec the run could not carry out because
+// the breaker had opened: the target failed at the transport level too often in a row.
+const UnhealthyEntry = "copilotconf-unhealthy"
+
+// skipIfUnhealthy ends the spec as not run once the breaker has opened: whatever it would
+// check now, the target can no longer answer.
+func (t *T) skipIfUnhealthy() {
+	if err := env().client.Unhealthy(); err != nil {
+		AddReportEntry(UnhealthyEntry, err.Error(), ReportEntryVisibilityNever)
+		t.Skipf("not run: %v", err)
+	}
+}
+
+func (t *T) stopIfUnhealthy(ex *httpclient.Exchange) {
+	if !errors.Is(ex.Err, httpclient.ErrTargetUnhealthy) {
+		return
+	}
+	AddReportEntry(UnhealthyEntry, ex.Err.Error(), ReportEntryVisibilityNever)
+	t.Skipf("not run: %v", ex.Err)
 }
 
 // Do sends a request through the shared client and records the exchange in the transcript.
@@ -162,7 +185,7 @@ func exchangeRecord(ex *httpclient.Exchange) results.Exchange {
 	e := env()
 	e.recordsMu.Lock()
 	defer e.recordsMu.Unlock()
-	if r, ok := e.records[ex]; ok {
+	if r, ok := e.records[ex.Seq]; ok && ex.Seq != 0 {
 		return r
 	}
 	c := e.client
@@ -171,14 +194,17 @@ func exchangeRecord(ex *httpclient.Exchange) results.Exchange {
 		Transcript: c.Transcript(ex, transcriptBodyLimit), Curl: c.Curl(ex),
 	}
 	if e.records == nil {
-		e.records = map[*httpclient.Exchange]results.Exchange{}
+		e.records = map[uint64]results.Exchange{}
 	}
-	e.records[ex] = r
+	if ex.Seq != 0 {
+		e.records[ex.Seq] = r
+	}
 	return r
 }
 
 // block ends the spec as blocked: the object it needs could not be had, so nothing was checked.
 func (t *T) block(object string, c createdEntity) {
+	t.skipIfUnhealthy()
 	if c.Exchange == nil {
 		t.Fatalf("precondition failed: could not create %s", object)
 	}

@@ -48,6 +48,8 @@ func judge(rs *results.Spec, sr types.SpecReport, cfg types.SuiteConfig, stopped
 		rs.Outcome, rs.Reason = results.Skipped, results.NotSelected+describeSelection(cfg)
 	case sr.State == types.SpecStatePassed:
 		rs.Outcome = results.Passed
+	case sr.State == types.SpecStateSkipped && hasEntry(sr, UnhealthyEntry):
+		rs.Outcome, rs.Reason = results.NotRun, strings.TrimPrefix(results.FirstLine(sr.Failure.Message), "not run: ")
 	case sr.State == types.SpecStateSkipped && sr.Failure.Message != "":
 		rs.Outcome, rs.Reason = results.Skipped, results.FirstLine(sr.Failure.Message)
 	case sr.State == types.SpecStateSkipped || sr.State == types.SpecStatePending:

@@ -173,6 +173,7 @@ func conformance(s Spec, body func(t *T)) bool {
 	return It(s.Text(), Label(s.Labels()...), Offset(1), func(ctx SpecContext) {
 		t := newT(ctx, s)
 		defer t.finish()
+		t.skipIfUnhealthy()
 		t.skipWritesInReadOnlyMode()
 		body(t)
 	})
@@ -190,6 +191,7 @@ func runEntry[P any](body func(t *T, p P)) func(ctx SpecContext, s Spec, p P) {
 	return func(ctx SpecContext, s Spec, p P) {
 		t := newT(ctx, s)
 		defer t.finish()
+		t.skipIfUnhealthy()
 		t.skipWritesInReadOnlyMode()
 		body(t, p)
 	}

@@ -68,7 +68,7 @@ type environment struct {
 	ledger   ledger
 
 	recordsMu sync.Mutex
-	records   map[*httpclient.Exchange]results.Exchange // rendered exchanges, by exchange
+	records   map[uint64]results.Exchange // rendered exchanges, by the client's sequence number
 }
 
 var (
@@ -108,6 +108,8 @@ func progressMark(r SpecReport) string {
 		return "."
 	case r.State == types.SpecStateSkipped && r.Failure.Message == "":
 		return ""
+	case r.State == types.SpecStateSkipped && hasEntry(r, UnhealthyEntry):
+		return "!"
 	case r.State == types.SpecStateSkipped || r.State == types.SpecStatePending:
 		return "s"
 	case r.State.Is(types.SpecStateInterrupted | types.SpecStateAborted | types.SpecStateTimedout):

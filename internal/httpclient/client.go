@@ -14,11 +14,15 @@ import (
 	"net/url"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/copilotconf/copilotconf/internal/auth"
 	"github.com/copilotconf/copilotconf/internal/uuid"
 )
+
+// truncatedKeep is how much of a body over the size cap an exchange keeps for the reports.
+const truncatedKeep = 64 << 10
 
 const (
 	defaultRequestTimeout = 30 * time.Second
@@ -62,6 +66,10 @@ type Config struct {
 	Rate        float64 // at most this many requests per second from the client; 0 = no limit
 	ReadOnly    bool    // refuse POST, PATCH, PUT and DELETE without sending them
 	MaxWrites   int     // refuse further POSTs once this many were answered 2xx; 0 = no limit
+	// MaxTransportFailures opens a breaker after this many consecutive exchanges failed at the
+	// transport level (no response, unreadable or oversized body): every later request is
+	// refused with ErrTargetUnhealthy. 0 = never.
+	MaxTransportFailures int
 }
 
 // Client sends requests to one service root. It is safe for concurrent use.
@@ -82,6 +90,8 @@ type Client struct {
 	readOnly       bool
 	maxWrites      int
 	stats          counters
+	breaker        *breaker
+	seq            atomic.Uint64
 
 	redMu      sync.Mutex
 	redCache   *redactor
@@ -134,6 +144,7 @@ type Exchange struct {
 	Err            error     // transport error of the final attempt, body-too-large, etc.
 	Started        time.Time
 	Duration       time.Duration
+	Seq            uint64 // the client's sequence number of the exchange (0: never sent)
 
 	secrets  []string // per-request credentials to redact as well (AuthToken, explicit Authorization)
 	finalURL string   // URL of the final response when redirects were followed
@@ -175,6 +186,7 @@ func New(cfg Config) (*Client, error) {
 		limiter:        newLimiter(cfg.Rate),
 		readOnly:       cfg.ReadOnly,
 		maxWrites:      cfg.MaxWrites,
+		breaker:        &breaker{limit: cfg.MaxTransportFailures},
 	}
 	if c.sleep == nil {
 		c.sleep = sleepContext
@@ -273,6 +285,11 @@ func (c *Client) Do(ctx context.Context, req Request) (ex *Exchange) {
 		ex.Err = err
 		return ex
 	}
+	if err := c.breaker.refuse(); err != nil {
+		ex.Err = err
+		return ex
+	}
+	ex.Seq = c.seq.Add(1)
 	token, fromCreds, err := c.tokenFor(ctx, req, target)
 	if err != nil {
 		ex.Err = err
@@ -300,6 +317,7 @@ func (c *Client) Do(ctx context.Context, req Request) (ex *Exchange) {
 		c.run(ctx, ex, target, req.Body)
 	}
 	c.count(ex)
+	c.breaker.observe(ex)
 	return ex
 }
 
@@ -457,18 +475,42 @@ func (c *Client) attempt(ctx context.Context, ex *Exchange, target *url.URL, bod
 	if limit < math.MaxInt64 {
 		limit++
 	}
-	data, err := io.ReadAll(io.LimitReader(resp.Body, limit))
+	data, err := readCapped(resp.Body, limit)
 	switch {
 	case int64(len(data)) > c.maxBody:
-		data = data[:c.maxBody]
+		// The body is unusable; keep what a report shows, not the whole cap (a copy, so that
+		// the large buffer can go).
+		data = bytes.Clone(data[:min(c.maxBody, truncatedKeep)])
 		res.truncated = true
 		res.err = &bodyTooLargeError{limit: c.maxBody}
 		res.final = true
 	case err != nil:
-		res.err = fmt.Errorf("read response body: %w", err)
+		res.err = fmt.Errorf("%w: %w", errBodyRead, err)
 	}
 	res.body = data
 	return res
+}
+
+// readCapped reads r to its end or to limit bytes, whichever comes first. Unlike io.ReadAll it
+// never grows its buffer past limit, so a body at the cap costs the cap, not twice it.
+func readCapped(r io.Reader, limit int64) ([]byte, error) {
+	buf := make([]byte, 0, min(limit, 512))
+	for int64(len(buf)) < limit {
+		if len(buf) == cap(buf) {
+			grown := make([]byte, len(buf), min(max(2*int64(cap(buf)), 512), limit))
+			copy(grown, buf)
+			buf = grown
+		}
+		n, err := r.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		if err == io.EOF {
+			return buf, nil
+		}
+		if err != nil {
+			return buf, err
+		}
+	}
+	return buf, nil
 }
 
 // newUUID returns a random version 4 UUID.

@@ -16,6 +16,10 @@ const (
 	// maxAttempts guards against a server answering "Retry-After: 0" forever;
 	// in practice the wait budget ends retries first.
 	maxAttempts = 100
+	// maxNetworkRetries bounds how often a GET is repeated after a network error (a reset, a
+	// refused connection): a flaky network gets a second chance, a broken target does not
+	// hold a run for the whole retry budget.
+	maxNetworkRetries = 1
 )
 
 // retryAfterSeconds matches the delay-seconds form, allowing fractions as
@@ -42,8 +46,10 @@ func (c *Client) retryWait(ctx context.Context, method string, res attemptResult
 		}
 		return backoff(n), true
 	}
-	// A network error (or a body cut short): only GET is safe to repeat.
-	if method != http.MethodGet {
+	// A network error (or a body cut short): only GET is safe to repeat, once, and not after
+	// the attempt used up its whole time limit: a target that hung once would cost a whole
+	// timeout again (the breaker counts it instead).
+	if method != http.MethodGet || isTimeout(res.err) || n >= maxNetworkRetries {
 		return 0, false
 	}
 	return backoff(n), true

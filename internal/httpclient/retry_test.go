@@ -1,6 +1,7 @@
 package httpclient
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"net"
@@ -207,7 +208,7 @@ func TestNetworkErrorRetry(t *testing.T) {
 		wantAttempts int
 		wantStatus   int
 	}{
-		{"GET", 3, 200},
+		{"GET", 2, 200},
 		{"POST", 1, 0},
 		{"PATCH", 1, 0},
 		{"DELETE", 1, 0},
@@ -216,7 +217,7 @@ func TestNetworkErrorRetry(t *testing.T) {
 		t.Run(tt.method, func(t *testing.T) {
 			var calls atomic.Int32
 			srv := newServer(t, func(w http.ResponseWriter, r *http.Request) {
-				if calls.Add(1) <= 2 {
+				if calls.Add(1) <= 1 {
 					conn, _, err := w.(http.Hijacker).Hijack()
 					if err == nil {
 						conn.Close()
@@ -254,7 +255,7 @@ func TestNetworkErrorRetry(t *testing.T) {
 	}
 }
 
-func TestNetworkErrorBudget(t *testing.T) {
+func TestNetworkErrorRetriedOnce(t *testing.T) {
 	ln, err := net.Listen("tcp4", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -263,15 +264,77 @@ func TestNetworkErrorBudget(t *testing.T) {
 	ln.Close() // nothing listens there now: connection refused
 	c, fs := newTestClient(t, Config{BaseURL: "http://" + addr, MaxRetryWait: 10 * time.Second})
 	ex := c.Do(context.Background(), Request{Path: "/x"})
-	// backoff 0.5+1+2+4 = 7.5s (≤ 9.4s with jitter); the next 8s would exceed 10s
-	if len(ex.Attempts) != 5 || ex.Status != 0 || ex.Err == nil || ex.Throttled {
+	// A broken target does not hold the run for the whole budget: one retry after 0.5 s.
+	if len(ex.Attempts) != 2 || ex.Status != 0 || ex.Err == nil || ex.Throttled {
 		t.Fatalf("%d attempts, status %d, err %v, throttled %v", len(ex.Attempts), ex.Status, ex.Err, ex.Throttled)
 	}
-	if !strings.Contains(ex.Err.Error(), "after 5 attempts") {
+	if !strings.Contains(ex.Err.Error(), "after 2 attempts") {
 		t.Errorf("err %q does not say how many attempts", ex.Err)
 	}
-	if len(fs.Waits()) != 4 {
+	if len(fs.Waits()) != 1 {
 		t.Errorf("waits %v", fs.Waits())
+	}
+}
+
+func TestTimeoutNotRetried(t *testing.T) {
+	var calls atomic.Int32
+	srv := newServer(t, func(w http.ResponseWriter, r *http.Request) {
+		calls.Add(1)
+		select {
+		case <-r.Context().Done():
+		case <-time.After(5 * time.Second):
+		}
+	})
+	c, _ := newTestClient(t, Config{BaseURL: srv.URL, RequestTimeout: 100 * time.Millisecond})
+	ex := c.Do(context.Background(), Request{Path: "/x"})
+	if len(ex.Attempts) != 1 || calls.Load() != 1 || ex.Status != 0 || !isTimeout(ex.Err) {
+		t.Fatalf("%d attempts, %d calls, status %d, err %v; want one attempt that timed out", len(ex.Attempts), calls.Load(), ex.Status, ex.Err)
+	}
+}
+
+func TestBreakerOpensOnConsecutiveTransportFailures(t *testing.T) {
+	var mode atomic.Int32 // 0 answer, 1 reset, 2 oversized body
+	srv := newServer(t, func(w http.ResponseWriter, r *http.Request) {
+		switch mode.Load() {
+		case 1:
+			if conn, _, err := w.(http.Hijacker).Hijack(); err == nil {
+				conn.Close()
+			}
+		case 2:
+			w.Write(bytes.Repeat([]byte("x"), 4096))
+		default:
+			w.WriteHeader(http.StatusNotFound) // an HTTP answer, whatever its status
+		}
+	})
+	c, _ := newTestClient(t, Config{BaseURL: srv.URL, MaxTransportFailures: 3, MaxBody: 1024})
+	do := func(method string) *Exchange {
+		return c.Do(context.Background(), Request{Method: method, Path: "/x"})
+	}
+	mode.Store(1)
+	do("POST")
+	do("POST")
+	mode.Store(0)
+	if ex := do("GET"); ex.Status != 404 {
+		t.Fatalf("an HTTP answer: %d %v", ex.Status, ex.Err)
+	}
+	mode.Store(1)
+	do("POST")
+	mode.Store(2)
+	do("GET")
+	if c.Unhealthy() != nil {
+		t.Fatalf("two failures in a row must not open a breaker of 3: %v", c.Unhealthy())
+	}
+	ex := do("GET")
+	if !ex.Truncated || c.Unhealthy() == nil {
+		t.Fatalf("the third failure in a row must open the breaker (truncated %v, unhealthy %v)", ex.Truncated, c.Unhealthy())
+	}
+	if len(ex.ResponseBody) > 1024 {
+		t.Errorf("an oversized body keeps %d bytes", len(ex.ResponseBody))
+	}
+	mode.Store(0)
+	refused := do("GET")
+	if !errors.Is(refused.Err, ErrTargetUnhealthy) || len(refused.Attempts) != 0 || !strings.Contains(refused.Err.Error(), "response body exceeds") {
+		t.Errorf("after the breaker opened, requests are refused naming the last failure: %+v", refused.Err)
 	}
 }
 
