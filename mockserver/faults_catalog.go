@@ -413,6 +413,26 @@ var faultCatalog = []faultDef{
 				return t.UTC().Format("2006-01-02T15:04:05.000000000Z")
 			})
 		}},
+	{Fault: Fault{"context-not-first", "@odata.context is written as the last member of each response object", specs("SCHEMA-05")},
+		after: func(x *faultResponse) {
+			ctx, ok := x.body["@odata.context"]
+			if !ok || x.rawSet {
+				return
+			}
+			rest := make(map[string]any, len(x.body))
+			for k, v := range x.body {
+				if k != "@odata.context" {
+					rest[k] = v
+				}
+			}
+			b, _ := json.Marshal(rest)
+			c, _ := json.Marshal(ctx)
+			sep := ","
+			if len(rest) == 0 {
+				sep = ""
+			}
+			x.raw, x.rawSet = append(append(b[:len(b)-1], []byte(sep+`"@odata.context":`)...), append(c, '}')...), true
+		}},
 	{Fault: Fault{"timestamps-13-digits", "Timestamps carry 13 fractional digits, beyond the 12 of Edm.DateTimeOffset", specs("SCHEMA-02", "SESS-CREATE-01")},
 		after: func(x *faultResponse) {
 			x.timestamps(func(_ string, t time.Time, _ map[string]any) any {

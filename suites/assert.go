@@ -379,3 +379,18 @@ func expectSameSet(t *T, what string, got, want []string) {
 		t.Errorf("%s: unexpected %v", what, extra)
 	}
 }
+
+// firstMember returns the name of the first member of the JSON object in body, read from the
+// token stream (decoding into a map loses the order).
+func firstMember(body []byte) (string, error) {
+	dec := json.NewDecoder(bytes.NewReader(body))
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
+		return "", errors.New("not a JSON object")
+	}
+	tok, err := dec.Token()
+	if err != nil {
+		return "", err
+	}
+	name, _ := tok.(string)
+	return name, nil
+}

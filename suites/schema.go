@@ -14,6 +14,7 @@ type sample struct {
 	what string
 	kind string // "session" or "prompt": what the body (or its value items) holds
 	body map[string]any
+	raw  []byte // the body as received, for what decoding loses (member order)
 }
 
 // sampleResponses fetches a session, a prompt and both collections (minimal and full metadata).
@@ -36,13 +37,21 @@ func sampleResponses(t *T) []sample {
 		ex := t.Do(r.req)
 		if expectStatus(t, ex, http.StatusOK) {
 			if obj := expectObject(t, ex); obj != nil {
-				out = append(out, sample{r.req.Label, r.kind, obj})
+				out = append(out, sample{r.req.Label, r.kind, obj, ex.ResponseBody})
 			}
 		}
 	}
 	return append(out,
-		sample{"the shared session as first received", "session", p.Session.Body},
-		sample{"the shared prompt as first received", "prompt", p.First.Body})
+		sample{"the shared session as first received", "session", p.Session.Body, rawOf(p.Session.createdEntity)},
+		sample{"the shared prompt as first received", "prompt", p.First.Body, rawOf(p.First)})
+}
+
+// rawOf is the body a shared object came in, when it came alone (not in a listing).
+func rawOf(c createdEntity) []byte {
+	if c.existing || c.Exchange == nil {
+		return nil
+	}
+	return c.Exchange.ResponseBody
 }
 
 // entity is an object found in a sample together with where it was found and what it is.
@@ -149,6 +158,18 @@ var _ = describe("Schema", func() {
 				if v, ok := e.obj["@odata.type"]; ok && v != odataTypes[e.kind] {
 					t.Errorf("%s: expected @odata.type %q, got %s", e.where, odataTypes[e.kind], jsonText(v, true))
 				}
+			}
+		}
+	})
+
+	conformance(Spec{ID: "SCHEMA-05", Level: OData, Operation: GetSession, Doc: DocODataJSON, Needs: NeedsObjects,
+		Requirement: "writes @odata.context as the first member of the response object, entity or collection"}, func(t *T) {
+		for _, s := range sampleResponses(t) {
+			if _, has := s.body["@odata.context"]; !has || s.raw == nil {
+				continue
+			}
+			if first, err := firstMember(s.raw); err == nil && first != "@odata.context" {
+				t.Errorf("%s: expected @odata.context as the first member, the body begins with %q", s.what, first)
 			}
 		}
 	})
