@@ -1,6 +1,7 @@
 package runner_test
 
 import (
+	"bufio"
 	"bytes"
 	"compress/gzip"
 	"encoding/json"
@@ -666,4 +667,48 @@ func echoInBody(body []byte, auth, canary string, forms []secretForm) ([]byte, b
 		return nil, false
 	}
 	return buf.Bytes(), true
+}
+
+// TestOversizedUploadVerdictIsDeterministic: a target that answers the 5 MiB upload of
+// PROTO-LIMIT-01 with 413 and resets the connection before the upload ends gets the same
+// verdict in every run.
+func TestOversizedUploadVerdictIsDeterministic(t *testing.T) {
+	ln, err := net.Listen("tcp4", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		for {
+			conn, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func(conn net.Conn) {
+				defer conn.Close() // with the upload unread: the kernel resets the connection
+				br := bufio.NewReader(conn)
+				req, err := http.ReadRequest(br)
+				if err != nil {
+					return
+				}
+				status, body := "413 Request Entity Too Large", `{"error":{"code":"requestEntityTooLarge","message":"The request is too large."}}`
+				if req.Method == http.MethodGet {
+					status, body = "200 OK", `{"value":[]}`
+				} else if req.Header.Get("Expect") != "100-continue" {
+					_, _ = io.CopyN(io.Discard, br, 64<<10)
+				}
+				fmt.Fprintf(conn, "HTTP/1.1 %s\r\nContent-Type: application/json\r\nContent-Length: %d\r\nConnection: close\r\n\r\n%s", status, len(body), body)
+			}(conn)
+		}
+	}()
+	target := "http://" + ln.Addr().String()
+	want := "exit 0: 1 passed, 0 failed, 0 blocked, 0 throttled, 0 not run, 0 skipped (" + strconv.Itoa(len(specIDs(t))-1) + " not selected)"
+	verdicts := map[string]int{}
+	for i := 0; i < 50; i++ {
+		r := copilotconf(t, nil, "run", "--target", target, "--token", "tok", "--focus", `\[PROTO-LIMIT-01\]`, "--strict", "--report-dir", t.TempDir())
+		verdicts[fmt.Sprintf("exit %d: %s", r.code, summaryLine.FindString(r.stdout))]++
+	}
+	if len(verdicts) != 1 || verdicts[want] != 50 {
+		t.Errorf("50 runs gave these verdicts: %v", verdicts)
+	}
 }

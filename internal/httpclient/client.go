@@ -21,6 +21,10 @@ import (
 	"github.com/copilotconf/copilotconf/internal/uuid"
 )
 
+// expectContinueFrom is the body size from which a request asks the server first
+// ("Expect: 100-continue").
+const expectContinueFrom = 1 << 20
+
 // truncatedKeep is how much of a body over the size cap an exchange keeps for the reports.
 const truncatedKeep = 64 << 10
 
@@ -362,6 +366,11 @@ func (c *Client) requestHeader(req Request, target *url.URL, defaultToken string
 	}
 	if _, ok := h["Content-Type"]; !ok && req.Body != nil {
 		h.Set("Content-Type", "application/json")
+	}
+	if _, ok := h["Expect"]; !ok && len(req.Body) >= expectContinueFrom {
+		// A server that refuses the upload can say so before it is sent, instead of
+		// resetting the connection under it: the same verdict every time.
+		h.Set("Expect", "100-continue")
 	}
 	switch {
 	case !sameOrigin(target, c.base):

@@ -144,6 +144,9 @@ func NewTransport(o TLSOptions) (*http.Transport, error) {
 		return nil, errors.New("the default transport is not an *http.Transport")
 	}
 	t := base.Clone()
+	if t.ExpectContinueTimeout <= 0 {
+		t.ExpectContinueTimeout = time.Second // how long a request with "Expect: 100-continue" waits
+	}
 	cfg := &tls.Config{MinVersion: tls.VersionTLS12, InsecureSkipVerify: o.InsecureSkipVerify} //nolint:gosec // only when asked for
 	if o.CACertFile != "" {
 		pem, err := os.ReadFile(o.CACertFile)
