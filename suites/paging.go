@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"time"
 
 	"github.com/copilotconf/copilotconf/internal/httpclient"
 	"github.com/copilotconf/copilotconf/schemas"
@@ -25,9 +26,25 @@ func walk(t *T, first httpclient.Request, collectionKind schemas.Kind) ([]page, 
 	return walkUntil(t, first, collectionKind, nil)
 }
 
-// walkUntil is walk that stops early, reporting success, once done holds for the items seen
+// walkUntil is walk that stops early, reporting success, once done holds for the pages seen
 // so far: in a tenant with many sessions, a spec looking for one stops when it is found.
-func walkUntil(t *T, first httpclient.Request, collectionKind schemas.Kind, done func(items []map[string]any) bool) ([]page, bool) {
+func walkUntil(t *T, first httpclient.Request, collectionKind schemas.Kind, done func(pages []page) bool) ([]page, bool) {
+	return walkFrom(t, first, nil, collectionKind, done)
+}
+
+// walkNarrowed walks narrowed, a listing a $filter confines to what the run can account for,
+// so that its cost does not grow with the tenant; a target that refuses the $filter (400, 501)
+// is walked whole instead, as whole.
+func walkNarrowed(t *T, narrowed, whole httpclient.Request, collectionKind schemas.Kind, done func(pages []page) bool) ([]page, bool) {
+	ex := t.Do(narrowed)
+	if ex.Status == http.StatusBadRequest || ex.Status == http.StatusNotImplemented {
+		return walkUntil(t, whole, collectionKind, done)
+	}
+	return walkFrom(t, narrowed, ex, collectionKind, done)
+}
+
+// walkFrom walks from first; firstEx, when set, is its answer already received.
+func walkFrom(t *T, first httpclient.Request, firstEx *httpclient.Exchange, collectionKind schemas.Kind, done func(pages []page) bool) ([]page, bool) {
 	var pages []page
 	seen := map[string]bool{}
 	req := first
@@ -36,7 +53,10 @@ func walkUntil(t *T, first httpclient.Request, collectionKind schemas.Kind, done
 			t.Errorf("%s: still getting next links after %d pages; paging does not end (a tenant this large needs a higher --max-pages)", first.Label, env().cfg.MaxPages)
 			return pages, false
 		}
-		ex := t.Do(req)
+		ex := firstEx
+		if n > 1 || ex == nil {
+			ex = t.Do(req)
+		}
 		if !expectStatus(t, ex, http.StatusOK) {
 			return pages, false
 		}
@@ -63,7 +83,7 @@ func walkUntil(t *T, first httpclient.Request, collectionKind schemas.Kind, done
 			p.NextLink = link
 		}
 		pages = append(pages, p)
-		if p.NextLink == "" || (done != nil && done(allItems(pages))) {
+		if p.NextLink == "" || (done != nil && done(pages)) {
 			return pages, true
 		}
 		if seen[p.NextLink] {
@@ -100,4 +120,34 @@ func contains(list []string, s string) bool {
 		}
 	}
 	return false
+}
+
+// sessionWindow is a $filter on createdDateTime that spans the creation of the given sessions
+// (1 ms beyond the last, for a target that stores more digits than it writes). The span lies in
+// the past once they exist, so two listings of it agree even while other clients create
+// sessions, and it holds about as many sessions as the run made, whatever the tenant holds.
+// ok is false when a session has no readable createdDateTime.
+func sessionWindow(sessions ...namedSession) (filter string, ok bool) {
+	var from, to time.Time
+	for i, s := range sessions {
+		ts, err := parseTimestamp(s.Body["createdDateTime"])
+		if err != nil {
+			return "", false
+		}
+		if i == 0 || ts.Before(from) {
+			from = ts
+		}
+		if i == 0 || ts.After(to) {
+			to = ts
+		}
+	}
+	if len(sessions) == 0 {
+		return "", false
+	}
+	return "createdDateTime ge " + odataTime(from) + " and createdDateTime le " + odataTime(to.Add(time.Millisecond)), true
+}
+
+// firstPages stops a walk after n pages.
+func firstPages(n int) func(pages []page) bool {
+	return func(pages []page) bool { return len(pages) >= n }
 }
