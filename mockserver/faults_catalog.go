@@ -1,10 +1,13 @@
 package mockserver
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"net/http"
 	"net/url"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -124,6 +127,30 @@ var faultCatalog = []faultDef{
 		before: func(x *faultRequest) {
 			if x.is(listOps...) {
 				x.dropQuery("top")
+			}
+		}},
+	{Fault: Fault{"top-invalid-ignored", "An invalid $top (-1, abc) is ignored instead of refused", specs("SESS-LIST-13")},
+		before: func(x *faultRequest) {
+			if v, ok := x.query("top"); ok && x.is(listOps...) {
+				if n, err := strconv.Atoi(v); err != nil || n < 1 {
+					x.dropQuery("top")
+				}
+			}
+		}},
+	{Fault: Fault{"select-unknown-ignored", "$select drops names the entity does not have instead of refusing them", specs("SESS-LIST-14")},
+		before: func(x *faultRequest) {
+			if v, ok := x.query("select"); ok && x.is(opListSessions, opGetSession) {
+				var kept []string
+				for _, p := range strings.Split(v, ",") {
+					if name := strings.TrimSpace(p); slices.Contains([]string{"id", "displayName", "createdDateTime", "lastModifiedDateTime", "*"}, name) {
+						kept = append(kept, name)
+					}
+				}
+				if len(kept) == 0 {
+					x.dropQuery("select")
+				} else {
+					x.rewriteQuery("select", func(string) string { return strings.Join(kept, ",") })
+				}
 			}
 		}},
 	{Fault: Fault{"nextlink-missing", "Pages that are not the last carry no @odata.nextLink: results are cut silently", specs("SESS-LIST-05", "SESS-LIST-06", "PROMPT-LIST-05")},
@@ -432,6 +459,14 @@ var faultCatalog = []faultDef{
 				sep = ""
 			}
 			x.raw, x.rawSet = append(append(b[:len(b)-1], []byte(sep+`"@odata.context":`)...), append(c, '}')...), true
+		}},
+	{Fault: Fault{"ids-from-payload", "A created session's id is derived from its displayName, so equal bodies get equal ids", specs("SESS-CREATE-13")},
+		after: func(x *faultResponse) {
+			if name, ok := x.body["displayName"].(string); ok && x.is(opCreateSession) && x.ok() {
+				sum := sha256.Sum256([]byte(name))
+				h := hex.EncodeToString(sum[:16])
+				x.body["id"] = h[:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:32]
+			}
 		}},
 	{Fault: Fault{"timestamps-13-digits", "Timestamps carry 13 fractional digits, beyond the 12 of Edm.DateTimeOffset", specs("SCHEMA-02", "SESS-CREATE-01")},
 		after: func(x *faultResponse) {

@@ -60,6 +60,19 @@ var _ = describe("Create session", func() {
 		expectNoDuplicates(t, "ids of three created sessions", ids)
 	})
 
+	conformance(Spec{ID: "SESS-CREATE-13", Level: Core, Operation: CreateSession, Doc: DocSessionResource, Needs: NeedsWrites,
+		Requirement: "assigns ids that do not depend on the request: two creates with the same body get different ids"}, func(t *T) {
+		first := plainSession(t)
+		requireCreated(t, "a shared session", first.createdEntity)
+		second := disposableSession(t)
+		if first.Body["displayName"] != second.Body["displayName"] {
+			t.Fatalf("the two sessions were meant to be created from the same body; got names %s and %s", jsonText(first.Body["displayName"], true), jsonText(second.Body["displayName"], true))
+		}
+		if first.ID == second.ID {
+			t.Errorf("two creates with the same body %s both got the id %q", first.Exchange.RequestBody, first.ID)
+		}
+	})
+
 	conformance(Spec{ID: "SESS-CREATE-04", Level: Core, Operation: CreateSession, Doc: DocSessionResource, Needs: NeedsWrites,
 		Requirement: "sets createdDateTime equal to lastModifiedDateTime, within the request window"}, func(t *T) {
 		s := plainSession(t)

@@ -113,10 +113,12 @@ func plainSession(t *T) namedSession {
 		return existingSessions(t).other
 	}
 	return shared(t, "session-plain", func(t *T) namedSession {
-		name := runName("plain session")
+		name := plainSessionName()
 		return namedSession{create(t, "create session", sessionsPath(), map[string]any{"displayName": name}), name}
 	})
 }
+
+func plainSessionName() string { return runName("plain session") }
 
 // mustSessions returns the given shared sessions or ends the spec when one is missing.
 func mustSessions(t *T, fns ...func(*T) namedSession) []namedSession {
@@ -230,10 +232,11 @@ func updatedSession(t *T) updateFlow {
 }
 
 // disposableSession is created for specs that send requests which could change or remove a
-// session on a non-conformant target (DELETE, read-only properties).
+// session on a non-conformant target (DELETE, read-only properties). It is created from the
+// same body as the plain session, so that the two show whether ids depend on the request.
 func disposableSession(t *T) createdEntity {
 	c := shared(t, "session-disposable", func(t *T) createdEntity {
-		return create(t, "create disposable session", sessionsPath(), map[string]any{"displayName": runName("disposable session")})
+		return create(t, "create disposable session (the plain session's body again)", sessionsPath(), map[string]any{"displayName": plainSessionName()})
 	})
 	requireCreated(t, "a disposable session", c)
 	return c

@@ -185,4 +185,16 @@ var _ = describe("List sessions", func() {
 			}
 		}
 	})
+
+	conformance(Spec{ID: "SESS-LIST-13", Level: OData, Operation: ListSessions, Doc: DocQueryParameters,
+		Requirement: "answers a $top that is not a positive integer (-1, abc) with 400 and an OData error"}, func(t *T) {
+		for _, top := range []string{"-1", "abc"} {
+			expectODataError(t, t.Do(listSessionsRequest("list sessions with $top="+top, "$top", top)), http.StatusBadRequest)
+		}
+	})
+
+	conformance(Spec{ID: "SESS-LIST-14", Level: OData, Operation: ListSessions, Doc: DocQueryParameters,
+		Requirement: "answers a $select naming a property the session does not have with 400 and an OData error"}, func(t *T) {
+		expectODataError(t, t.Do(listSessionsRequest("list sessions with $select=noSuchProperty", "$select", "noSuchProperty")), http.StatusBadRequest)
+	})
 })
