@@ -21,7 +21,11 @@ func TestMain(m *testing.M) {
 	if os.Getenv(childEnv) == "1" {
 		os.Exit(runner.Main(os.Args[1:], runner.IO{Stdout: os.Stdout, Stderr: os.Stderr, Env: os.LookupEnv}))
 	}
-	os.Exit(m.Run())
+	code := m.Run()
+	if plainBinary.dir != "" {
+		os.RemoveAll(plainBinary.dir)
+	}
+	os.Exit(code)
 }
 
 // result is what one command invocation showed the user, with its wall time and peak memory.

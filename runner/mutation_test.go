@@ -2,6 +2,7 @@ package runner_test
 
 import (
 	"os"
+	"sync"
 	"os/exec"
 	"path/filepath"
 	"regexp"
@@ -69,4 +70,37 @@ func buildBinary(t *testing.T) string {
 		return os.Args[0]
 	}
 	return bin
+}
+
+// plainBinary is the command built once, without the race detector, for the tests that measure
+// what a user's binary does (memory above all); "" when it could not be built.
+var plainBinary = struct {
+	once sync.Once
+	path string
+	dir  string
+}{}
+
+// userBinary returns the command as users build it, and whether it is that (not this test
+// binary, which may carry the race detector).
+func userBinary(t *testing.T) (string, bool) {
+	t.Helper()
+	plainBinary.once.Do(func() {
+		dir, err := os.MkdirTemp("", "copilotconf-bin-")
+		if err != nil {
+			return
+		}
+		plainBinary.dir = dir
+		bin := filepath.Join(dir, "copilotconf")
+		cmd := exec.Command("go", "build", "-o", bin, ".")
+		cmd.Dir = ".."
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Logf("go build failed (%v): %s", err, out)
+			return
+		}
+		plainBinary.path = bin
+	})
+	if plainBinary.path == "" {
+		return os.Args[0], false
+	}
+	return plainBinary.path, true
 }
