@@ -2,12 +2,12 @@ package runner_test
 
 import (
 	"os"
-	"sync"
 	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
