@@ -5,11 +5,15 @@ go 1.26.8
 require (
 	github.com/Azure/azure-sdk-for-go/sdk/azcore v1.23.3
 	github.com/Azure/azure-sdk-for-go/sdk/azidentity v1.15.0
+	// The HTML report is tested in a real headless Chromium; chromedp is the maintained Go
+	// client of the DevTools protocol (console, network and input events, screenshots).
 	github.com/chromedp/cdproto v0.160.1
 	github.com/chromedp/chromedp v0.23.1
 	github.com/onsi/ginkgo/v2 v2.34.0
 	github.com/santhosh-tekuri/jsonschema/v5 v5.3.1
 	golang.org/x/oauth2 v0.38.0
+	// conformance-report.yaml is written from the same JSON as conformance-report.json, so the
+	// two cannot drift: sigs.k8s.io/yaml (Kubernetes') converts through the JSON tags.
 	sigs.k8s.io/yaml v1.6.0
 )
 

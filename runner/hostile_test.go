@@ -1,7 +1,6 @@
 package runner_test
 
 import (
-	"bufio"
 	"bytes"
 	"compress/gzip"
 	"encoding/json"
@@ -20,6 +19,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/copilotconf/copilotconf/internal/testservers"
 	"github.com/copilotconf/copilotconf/mockserver"
 )
 
@@ -687,35 +687,7 @@ func echoInBody(body []byte, auth, canary string, forms []secretForm) ([]byte, b
 // PROTO-LIMIT-01 with 413 and resets the connection before the upload ends gets the same
 // verdict in every run.
 func TestOversizedUploadVerdictIsDeterministic(t *testing.T) {
-	ln, err := net.Listen("tcp4", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ln.Close() })
-	go func() {
-		for {
-			conn, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			go func(conn net.Conn) {
-				defer conn.Close() // with the upload unread: the kernel resets the connection
-				br := bufio.NewReader(conn)
-				req, err := http.ReadRequest(br)
-				if err != nil {
-					return
-				}
-				status, body := "413 Request Entity Too Large", `{"error":{"code":"requestEntityTooLarge","message":"The request is too large."}}`
-				if req.Method == http.MethodGet {
-					status, body = "200 OK", `{"value":[]}`
-				} else if req.Header.Get("Expect") != "100-continue" {
-					_, _ = io.CopyN(io.Discard, br, 64<<10)
-				}
-				fmt.Fprintf(conn, "HTTP/1.1 %s\r\nContent-Type: application/json\r\nContent-Length: %d\r\nConnection: close\r\n\r\n%s", status, len(body), body)
-			}(conn)
-		}
-	}()
-	target := "http://" + ln.Addr().String()
+	target := testservers.EarlyRefusal(t)
 	want := "exit 0: 1 passed, 0 failed, 0 blocked, 0 throttled, 0 not run, 0 skipped (" + strconv.Itoa(len(specIDs(t))-1) + " not selected)"
 	verdicts := map[string]int{}
 	bin, _ := userBinary(t) // fifty runs: as users build it, without the race detector

@@ -1,0 +1,53 @@
+// Package testservers holds loopback servers that misbehave the way real targets do, for the
+// tests of more than one package.
+package testservers
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"testing"
+)
+
+// EarlyRefusal starts a plain TCP server on 127.0.0.1 that answers every POST with 413 after
+// reading the request head and 64 KiB of the body, then closes the socket with the rest unread,
+// so that the kernel resets the connection under the client's upload (as proxies and some
+// servers do). A request that asks first ("Expect: 100-continue") gets the 413 before it sends
+// the body. A GET is answered 200 with an empty collection. It returns the server's base URL.
+func EarlyRefusal(tb testing.TB) string {
+	tb.Helper()
+	ln, err := net.Listen("tcp4", "127.0.0.1:0")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { ln.Close() })
+	go func() {
+		for {
+			conn, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go refuse(conn)
+		}
+	}()
+	return "http://" + ln.Addr().String()
+}
+
+func refuse(conn net.Conn) {
+	defer conn.Close() // with the upload unread: the kernel resets the connection
+	br := bufio.NewReader(conn)
+	req, err := http.ReadRequest(br)
+	if err != nil {
+		return
+	}
+	status, body := "413 Request Entity Too Large", `{"error":{"code":"requestEntityTooLarge","message":"The request is too large."}}`
+	switch {
+	case req.Method == http.MethodGet:
+		status, body = "200 OK", `{"value":[]}`
+	case req.Header.Get("Expect") != "100-continue":
+		_, _ = io.CopyN(io.Discard, br, 64<<10)
+	}
+	fmt.Fprintf(conn, "HTTP/1.1 %s\r\nContent-Type: application/json\r\nContent-Length: %d\r\nConnection: close\r\n\r\n%s", status, len(body), body)
+}
