@@ -74,6 +74,9 @@ func consoleSpecs(w io.Writer, heading string, specs []results.Spec) {
 	fmt.Fprintln(w, heading)
 	for _, s := range specs {
 		fmt.Fprintf(w, "  %s [%s] %s\n      %s\n", s.ID, s.Level, s.Requirement, oneLine(s.Reason))
+		if s.FailureLocation != "" {
+			fmt.Fprintf(w, "      at %s\n", s.FailureLocation)
+		}
 	}
 }
 

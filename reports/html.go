@@ -52,6 +52,7 @@ type htmlSpec struct {
 	Requirement string             `json:"requirement"`
 	Doc         string             `json:"doc"`
 	Location    string             `json:"location"`
+	FailedAt    string             `json:"failedAt"`
 	Outcome     string             `json:"outcome"`
 	Reason      string             `json:"reason"`
 	Problems    []string           `json:"problems"`
@@ -76,7 +77,7 @@ func HTML(run *results.Run) ([]byte, error) {
 	}
 	for _, s := range run.Specs {
 		hs := htmlSpec{ID: s.ID, Level: s.Level, Operation: s.Operation, Requirement: s.Requirement, Doc: s.Doc,
-			Location: s.Location, Outcome: string(s.Outcome), Reason: s.Reason, Problems: nonNilStrings(s.Problems),
+			Location: s.Location, FailedAt: s.FailureLocation, Outcome: string(s.Outcome), Reason: s.Reason, Problems: nonNilStrings(s.Problems),
 			Cause: -1, Exchanges: s.Exchanges}
 		if run.Warning(s) {
 			hs.Outcome = "warning"

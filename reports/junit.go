@@ -3,6 +3,7 @@ package reports
 import (
 	"encoding/xml"
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/copilotconf/copilotconf/results"
@@ -38,8 +39,11 @@ type junitProperty struct {
 }
 
 type junitCase struct {
-	Name       string          `xml:"name,attr"`
-	Classname  string          `xml:"classname,attr"`
+	Name      string `xml:"name,attr"`
+	Classname string `xml:"classname,attr"`
+	// File and Line point CI annotations at the suite line: the failing check, or the spec.
+	File       string          `xml:"file,attr,omitempty"`
+	Line       int             `xml:"line,attr,omitempty"`
 	Time       float64         `xml:"time,attr"`
 	Properties []junitProperty `xml:"properties>property,omitempty"`
 	Failure    *junitProblem   `xml:"failure"`
@@ -119,6 +123,11 @@ func junitCaseOf(run *results.Run, s results.Spec) junitCase {
 		Properties: []junitProperty{{"level", s.Level}, {"doc", s.Doc}}}
 	if s.Location != "" {
 		c.Properties = append(c.Properties, junitProperty{"location", s.Location})
+		c.File, c.Line = splitLocation(s.Location)
+	}
+	if s.FailureLocation != "" {
+		c.Properties = append(c.Properties, junitProperty{"failureLocation", s.FailureLocation})
+		c.File, c.Line = splitLocation(s.FailureLocation)
 	}
 	switch s.Outcome {
 	case results.Failed:
@@ -163,4 +172,14 @@ func detail(s results.Spec) string {
 		}
 	}
 	return b.String()
+}
+
+// splitLocation splits "file:line".
+func splitLocation(loc string) (string, int) {
+	i := strings.LastIndexByte(loc, ':')
+	if i < 0 {
+		return loc, 0
+	}
+	n, _ := strconv.Atoi(loc[i+1:])
+	return loc[:i], n
 }

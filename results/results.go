@@ -115,9 +115,11 @@ type Spec struct {
 	Requirement string   `json:"requirement"`
 	Doc         string   `json:"doc"`
 	// Location is the spec's declaration in the suite source, "file:line".
-	Location string  `json:"location,omitempty"`
-	Selected bool    `json:"selected"`
-	Outcome  Outcome `json:"outcome"`
+	Location string `json:"location,omitempty"`
+	// FailureLocation is the suite line of the first check that failed, "file:line".
+	FailureLocation string  `json:"failureLocation,omitempty"`
+	Selected        bool    `json:"selected"`
+	Outcome         Outcome `json:"outcome"`
 	// Reason is one line: why a spec was skipped, not run or throttled; the first problem of a
 	// failed spec; the cause of a blocked one.
 	Reason    string     `json:"reason,omitempty"`

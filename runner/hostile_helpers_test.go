@@ -140,6 +140,8 @@ func (e *hostileEnv) done(r *http.Request) bool {
 
 type junitCase struct {
 	Name    string `xml:"name,attr"`
+	File    string `xml:"file,attr"`
+	Line    int    `xml:"line,attr"`
 	Status  string `xml:"status,attr"`
 	Failure *struct {
 		Type    string `xml:"type,attr"`

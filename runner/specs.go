@@ -7,6 +7,8 @@ import (
 	"strings"
 	"text/tabwriter"
 
+	"github.com/onsi/ginkgo/v2/types"
+
 	"github.com/copilotconf/copilotconf/suites"
 )
 
@@ -22,18 +24,18 @@ func specsCommand(args []string, stdio IO) error {
 	if len(rest) > 0 {
 		return usageErrorf("specs takes no arguments, got %q", rest[0])
 	}
-	specs, err := suites.Catalog()
-	if err != nil {
-		return err
-	}
+	plan := suites.Plan(types.NewDefaultSuiteConfig(), "")
+	specs := plan.Specs
 	if *asJSON {
 		type row struct {
 			suites.Spec
 			Labels []string `json:"labels"`
+			// Location is the spec's declaration in the suite source, "suites/file.go:line".
+			Location string `json:"location"`
 		}
 		rows := make([]row, len(specs))
 		for i, s := range specs {
-			rows[i] = row{s, s.Labels()}
+			rows[i] = row{s, s.Labels(), plan.Outcomes[i].Location}
 		}
 		enc := json.NewEncoder(stdio.Stdout)
 		enc.SetIndent("", "  ")

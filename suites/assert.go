@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	. "github.com/onsi/ginkgo/v2"
 	"mime"
 	"net/http"
 	"regexp"
@@ -18,6 +19,7 @@ import (
 
 // describeStatus renders a status for a problem line.
 func describeStatus(ex *httpclient.Exchange) string {
+	GinkgoHelper()
 	if ex.Status == 0 {
 		return fmt.Sprintf("no response (%v)", ex.Err)
 	}
@@ -29,6 +31,7 @@ func describeStatus(ex *httpclient.Exchange) string {
 
 // expectStatus records a problem unless the exchange answered with one of want.
 func expectStatus(t *T, ex *httpclient.Exchange, want ...int) bool {
+	GinkgoHelper()
 	for _, w := range want {
 		if ex.Status == w {
 			return true
@@ -48,6 +51,7 @@ func expectStatus(t *T, ex *httpclient.Exchange, want ...int) bool {
 
 // requireStatus is expectStatus that ends the spec on a mismatch.
 func requireStatus(t *T, ex *httpclient.Exchange, want ...int) {
+	GinkgoHelper()
 	if !expectStatus(t, ex, want...) {
 		t.FailNow()
 	}
@@ -55,6 +59,7 @@ func requireStatus(t *T, ex *httpclient.Exchange, want ...int) {
 
 // decodeJSON parses a body keeping numbers exact.
 func decodeJSON(body []byte) (any, error) {
+	GinkgoHelper()
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.UseNumber()
 	var v any
@@ -69,6 +74,7 @@ func decodeJSON(body []byte) (any, error) {
 
 // expectObject records a problem unless the response body is a JSON object, which it returns.
 func expectObject(t *T, ex *httpclient.Exchange) map[string]any {
+	GinkgoHelper()
 	if ex.Err != nil && ex.Truncated {
 		t.Errorf("%s: %v", ex.Label, ex.Err)
 		return nil
@@ -88,6 +94,7 @@ func expectObject(t *T, ex *httpclient.Exchange) map[string]any {
 
 // requireObject is expectObject that ends the spec when there is no object.
 func requireObject(t *T, ex *httpclient.Exchange) map[string]any {
+	GinkgoHelper()
 	obj := expectObject(t, ex)
 	if obj == nil {
 		t.FailNow()
@@ -97,6 +104,7 @@ func requireObject(t *T, ex *httpclient.Exchange) map[string]any {
 
 // expectValid validates a decoded document and records each violation as a problem.
 func expectValid(t *T, what string, kind schemas.Kind, v any) bool {
+	GinkgoHelper()
 	err := env().cfg.Validator.ValidateValue(kind, v)
 	if err == nil {
 		return true
@@ -120,6 +128,7 @@ func expectValid(t *T, what string, kind schemas.Kind, v any) bool {
 
 // expectValidBody decodes the response body, validates it and returns the object (nil if none).
 func expectValidBody(t *T, ex *httpclient.Exchange, kind schemas.Kind) map[string]any {
+	GinkgoHelper()
 	obj := expectObject(t, ex)
 	if obj != nil {
 		expectValid(t, ex.Label+" response body", kind, obj)
@@ -130,6 +139,7 @@ func expectValidBody(t *T, ex *httpclient.Exchange, kind schemas.Kind) map[strin
 // expectODataError checks the status and that the body is an OData error with a non-empty
 // error.code and error.message.
 func expectODataError(t *T, ex *httpclient.Exchange, status ...int) {
+	GinkgoHelper()
 	expectStatus(t, ex, status...)
 	if ex.Status == 0 {
 		return
@@ -139,6 +149,7 @@ func expectODataError(t *T, ex *httpclient.Exchange, status ...int) {
 
 // expectJSONMediaType checks that the response's Content-Type is application/json.
 func expectJSONMediaType(t *T, ex *httpclient.Exchange) {
+	GinkgoHelper()
 	ct := ex.ResponseHeader.Get("Content-Type")
 	mt, _, err := mime.ParseMediaType(ct)
 	if err != nil || mt != "application/json" {
@@ -149,6 +160,7 @@ func expectJSONMediaType(t *T, ex *httpclient.Exchange) {
 // contextFragment returns the part of an @odata.context after "#", with a $select list on the
 // first entity-set segment removed: "…/sessions(displayName)/$entity" → "…/sessions/$entity".
 func contextFragment(obj map[string]any) (string, bool) {
+	GinkgoHelper()
 	ctx, ok := obj["@odata.context"].(string)
 	if !ok {
 		return "", false
@@ -164,6 +176,7 @@ var selectList = regexp.MustCompile(`(/sessions|/prompts)\([^)']*\)`)
 
 // expectContext checks that @odata.context is present and its fragment is want.
 func expectContext(t *T, what string, obj map[string]any, want string) {
+	GinkgoHelper()
 	got, ok := contextFragment(obj)
 	switch {
 	case !ok:
@@ -174,6 +187,7 @@ func expectContext(t *T, what string, obj map[string]any, want string) {
 }
 
 func describeMember(obj map[string]any, name string) string {
+	GinkgoHelper()
 	v, ok := obj[name]
 	if !ok {
 		return "no " + name
@@ -184,6 +198,7 @@ func describeMember(obj map[string]any, name string) string {
 
 // valueArray returns the collection's value array, recording a problem when it is missing.
 func valueArray(t *T, what string, obj map[string]any) ([]map[string]any, bool) {
+	GinkgoHelper()
 	raw, ok := obj["value"]
 	if !ok {
 		t.Errorf("%s: expected a \"value\" array, the body has no \"value\" member", what)
@@ -208,6 +223,7 @@ func valueArray(t *T, what string, obj map[string]any) ([]map[string]any, bool) 
 
 // propertyNames returns the non-annotation member names of an object, sorted.
 func propertyNames(obj map[string]any) []string {
+	GinkgoHelper()
 	var names []string
 	for k := range obj {
 		if !strings.Contains(k, "@") {
@@ -221,6 +237,7 @@ func propertyNames(obj map[string]any) []string {
 // expectOnlyProperties checks that an object has no property outside allowed (annotations aside)
 // and has every property in required.
 func expectOnlyProperties(t *T, what string, obj map[string]any, allowed, required []string) {
+	GinkgoHelper()
 	allow := map[string]bool{}
 	for _, a := range allowed {
 		allow[a] = true
@@ -243,6 +260,7 @@ func expectOnlyProperties(t *T, what string, obj map[string]any, allowed, requir
 
 // expectSameValues checks that got carries the same values as want for each named property.
 func expectSameValues(t *T, what string, got, want map[string]any, names ...string) {
+	GinkgoHelper()
 	for _, n := range names {
 		g, gok := got[n]
 		w, wok := want[n]
@@ -253,12 +271,14 @@ func expectSameValues(t *T, what string, got, want map[string]any, names ...stri
 }
 
 func jsonEqual(a, b any) bool {
+	GinkgoHelper()
 	ab, _ := json.Marshal(a)
 	bb, _ := json.Marshal(b)
 	return bytes.Equal(ab, bb)
 }
 
 func jsonText(v any, present bool) string {
+	GinkgoHelper()
 	if !present {
 		return "(absent)"
 	}
@@ -268,6 +288,7 @@ func jsonText(v any, present bool) string {
 
 // parseTimestamp parses an OData DateTimeOffset (RFC 3339 with 1-12 fractional digits).
 func parseTimestamp(v any) (time.Time, error) {
+	GinkgoHelper()
 	s, ok := v.(string)
 	if !ok {
 		return time.Time{}, fmt.Errorf("expected a DateTimeOffset string, got %s", jsonKind(v))
@@ -287,6 +308,7 @@ var fractionDigits = regexp.MustCompile(`:[0-9]{2}\.([0-9]+)`)
 
 // expectTimestamp parses obj[name] and records a problem if it is not a timestamp.
 func expectTimestamp(t *T, what string, obj map[string]any, name string) (time.Time, bool) {
+	GinkgoHelper()
 	ts, err := parseTimestamp(obj[name])
 	if err != nil {
 		t.Errorf("%s: %s: %v", what, name, err)
@@ -297,6 +319,7 @@ func expectTimestamp(t *T, what string, obj map[string]any, name string) (time.T
 
 // expectWithin checks that ts lies in the request window, widened by the clock-skew allowance.
 func expectWithin(t *T, what string, ts time.Time, w window) {
+	GinkgoHelper()
 	skew := env().cfg.ClockSkew
 	from, to := w.from.Add(-skew), w.to.Add(skew)
 	if ts.Before(from) || ts.After(to) {
@@ -306,6 +329,7 @@ func expectWithin(t *T, what string, ts time.Time, w window) {
 }
 
 func jsonKind(v any) string {
+	GinkgoHelper()
 	switch v := v.(type) {
 	case nil:
 		return "null"
@@ -325,6 +349,7 @@ func jsonKind(v any) string {
 }
 
 func excerpt(b []byte) string {
+	GinkgoHelper()
 	const n = 120
 	if len(b) > n {
 		return string(b[:n]) + "…"
@@ -334,6 +359,7 @@ func excerpt(b []byte) string {
 
 // expectNoDuplicates records each id that occurs more than once.
 func expectNoDuplicates(t *T, what string, ids []string) {
+	GinkgoHelper()
 	seen := map[string]int{}
 	for _, id := range ids {
 		seen[id]++
@@ -348,6 +374,7 @@ func expectNoDuplicates(t *T, what string, ids []string) {
 
 // expectCount checks @odata.count against the number of items actually listed.
 func expectCount(t *T, what string, obj map[string]any, want int) {
+	GinkgoHelper()
 	raw, ok := obj["@odata.count"]
 	if !ok {
 		t.Errorf("%s: expected @odata.count %d, the body has no @odata.count", what, want)
@@ -361,6 +388,7 @@ func expectCount(t *T, what string, obj map[string]any, want int) {
 
 // expectSameSet records the ids missing from got and the ids got has in excess of want.
 func expectSameSet(t *T, what string, got, want []string) {
+	GinkgoHelper()
 	var missing, extra []string
 	for _, id := range want {
 		if !contains(got, id) {
@@ -383,6 +411,7 @@ func expectSameSet(t *T, what string, got, want []string) {
 // firstMember returns the name of the first member of the JSON object in body, read from the
 // token stream (decoding into a map loses the order).
 func firstMember(body []byte) (string, error) {
+	GinkgoHelper()
 	dec := json.NewDecoder(bytes.NewReader(body))
 	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
 		return "", errors.New("not a JSON object")

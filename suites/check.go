@@ -9,6 +9,8 @@ import (
 
 	. "github.com/onsi/ginkgo/v2"
 
+	"github.com/onsi/ginkgo/v2/types"
+
 	"github.com/copilotconf/copilotconf/internal/httpclient"
 	"github.com/copilotconf/copilotconf/results"
 )
@@ -31,17 +33,24 @@ type T struct {
 	aborted   bool
 	cause     *results.Cause // set when a precondition failed: the spec is blocked
 	recorded  bool
+	where     types.CodeLocation // the suite line of the first check that failed
 }
 
 func newT(ctx context.Context, s Spec) *T { return &T{ctx: ctx, spec: s} }
 
 // Errorf records a problem and lets the spec go on.
 func (t *T) Errorf(format string, args ...any) {
+	GinkgoHelper()
+	if len(t.problems) == 0 {
+		// Every helper is marked, so this is the spec's own line in its suite file.
+		t.where = types.NewCodeLocation(0)
+	}
 	t.problems = append(t.problems, fmt.Sprintf(format, args...))
 }
 
 // Fatalf records a problem and ends the spec now.
 func (t *T) Fatalf(format string, args ...any) {
+	GinkgoHelper()
 	t.Errorf(format, args...)
 	t.aborted = true
 	t.record()
@@ -50,6 +59,7 @@ func (t *T) Fatalf(format string, args ...any) {
 
 // FailNow ends the spec now with the problems recorded so far.
 func (t *T) FailNow() {
+	GinkgoHelper()
 	if len(t.problems) == 0 {
 		t.Errorf("the check stopped without a recorded reason")
 	}
@@ -60,11 +70,13 @@ func (t *T) FailNow() {
 
 // Skipf ends the spec as skipped, with the reason.
 func (t *T) Skipf(format string, args ...any) {
+	GinkgoHelper()
 	t.aborted = true
 	Skip(fmt.Sprintf(format, args...), 1)
 }
 
 func (t *T) skipWritesInReadOnlyMode() {
+	GinkgoHelper()
 	if env().cfg.ReadOnly && t.spec.Needs == NeedsWrites {
 		t.Skipf("read-only mode: this check has to create or change objects")
 	}
@@ -76,6 +88,7 @@ func (t *T) Failed() bool { return len(t.problems) > 0 }
 // Uses attaches exchanges made elsewhere (shared fixtures) to this spec's transcript. A
 // throttled one ends the spec as throttled.
 func (t *T) Uses(exchanges ...*httpclient.Exchange) {
+	GinkgoHelper()
 	for _, ex := range exchanges {
 		if ex == nil {
 			continue
@@ -102,6 +115,7 @@ const UnhealthyEntry = "copilotconf-unhealthy"
 // skipIfUnhealthy ends the spec as not run once the breaker has opened: whatever it would
 // check now, the target can no longer answer.
 func (t *T) skipIfUnhealthy() {
+	GinkgoHelper()
 	if err := env().client.Unhealthy(); err != nil {
 		AddReportEntry(UnhealthyEntry, err.Error(), ReportEntryVisibilityNever)
 		t.Skipf("not run: %v", err)
@@ -109,6 +123,7 @@ func (t *T) skipIfUnhealthy() {
 }
 
 func (t *T) stopIfUnhealthy(ex *httpclient.Exchange) {
+	GinkgoHelper()
 	if !errors.Is(ex.Err, httpclient.ErrTargetUnhealthy) {
 		return
 	}
@@ -119,6 +134,7 @@ func (t *T) stopIfUnhealthy(ex *httpclient.Exchange) {
 // Do sends a request through the shared client and records the exchange in the transcript.
 // A request that gave up on 429/503 ends the spec as throttled: no conformance verdict.
 func (t *T) Do(req httpclient.Request) *httpclient.Exchange {
+	GinkgoHelper()
 	ex := env().do(t.ctx, req)
 	t.Uses(ex)
 	return ex
@@ -129,6 +145,7 @@ func (t *T) Do(req httpclient.Request) *httpclient.Exchange {
 const ThrottledEntry = "copilotconf-throttled"
 
 func (t *T) stopIfThrottled(ex *httpclient.Exchange) {
+	GinkgoHelper()
 	if !ex.Throttled {
 		return
 	}
@@ -139,6 +156,7 @@ func (t *T) stopIfThrottled(ex *httpclient.Exchange) {
 
 // finish fails the spec with everything collected; a panic in the body becomes a problem too.
 func (t *T) finish() {
+	GinkgoHelper()
 	if t.aborted {
 		return
 	}
@@ -158,6 +176,8 @@ const detailsEntry = "copilotconf-details"
 
 // details is the value of the details entry.
 type details struct {
+	// Where is the suite line of the first check that failed.
+	Where     types.CodeLocation `json:"where"`
 	Problems  []string           `json:"problems,omitempty"`
 	Exchanges []results.Exchange `json:"exchanges,omitempty"`
 	Cause     *results.Cause     `json:"cause,omitempty"`
@@ -165,11 +185,12 @@ type details struct {
 
 // record attaches the spec's details to its report, once, before the spec fails.
 func (t *T) record() {
+	GinkgoHelper()
 	if t.recorded {
 		return
 	}
 	t.recorded = true
-	d := details{Problems: t.problems, Cause: t.cause}
+	d := details{Where: t.where, Problems: t.problems, Cause: t.cause}
 	for i, ex := range t.exchanges {
 		if len(t.exchanges) > 2*shownExchanges && i >= shownExchanges && i < len(t.exchanges)-shownExchanges {
 			continue
@@ -182,6 +203,7 @@ func (t *T) record() {
 // exchangeRecord renders an exchange for the reports: redacted, with a curl reproducer. An
 // exchange that many specs share (a failed shared create) is rendered once.
 func exchangeRecord(ex *httpclient.Exchange) results.Exchange {
+	GinkgoHelper()
 	e := env()
 	e.recordsMu.Lock()
 	defer e.recordsMu.Unlock()
@@ -204,6 +226,7 @@ func exchangeRecord(ex *httpclient.Exchange) results.Exchange {
 
 // block ends the spec as blocked: the object it needs could not be had, so nothing was checked.
 func (t *T) block(object string, c createdEntity) {
+	GinkgoHelper()
 	t.skipIfUnhealthy()
 	if c.Exchange == nil {
 		t.Fatalf("precondition failed: could not create %s", object)
@@ -219,10 +242,14 @@ func (t *T) block(object string, c createdEntity) {
 
 // message renders the failure: rule, documentation, problems and the redacted exchanges.
 func (t *T) message() string {
+	GinkgoHelper()
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s\n", t.spec.Text())
 	fmt.Fprintf(&b, "level: %s, operation: %s\n", t.spec.Level, t.spec.Operation)
 	fmt.Fprintf(&b, "documentation: %s\n", t.spec.Doc)
+	if t.where.FileName != "" {
+		fmt.Fprintf(&b, "failed at: %s\n", sourceLocation(t.where))
+	}
 	fmt.Fprintf(&b, "\n%d problem(s):\n", len(t.problems))
 	for i, p := range t.problems {
 		fmt.Fprintf(&b, "  %d. %s\n", i+1, indentContinuation(p, "     "))
@@ -240,5 +267,6 @@ func (t *T) message() string {
 }
 
 func indentContinuation(s, indent string) string {
+	GinkgoHelper()
 	return strings.ReplaceAll(strings.TrimRight(s, "\n"), "\n", "\n"+indent)
 }

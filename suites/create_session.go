@@ -2,6 +2,7 @@ package suites
 
 import (
 	"bytes"
+	. "github.com/onsi/ginkgo/v2"
 	"net/http"
 	"strings"
 
@@ -12,6 +13,7 @@ import (
 // expectCreatedValid checks a create response: 201 and a JSON object, valid against kind unless
 // kind is empty. It ends the spec when there is no created object to look at.
 func expectCreatedValid(t *T, c createdEntity, kind schemas.Kind) map[string]any {
+	GinkgoHelper()
 	t.Uses(c.Exchange)
 	requireStatus(t, c.Exchange, http.StatusCreated)
 	obj := requireObject(t, c.Exchange)
@@ -23,6 +25,7 @@ func expectCreatedValid(t *T, c createdEntity, kind schemas.Kind) map[string]any
 
 // expectRejected sends a request the API must refuse and checks for an OData error.
 func expectRejected(t *T, label, method, path string, body []byte, status int) {
+	GinkgoHelper()
 	ex := t.Do(jsonRequest(label, method, path, body))
 	expectODataError(t, ex, status)
 }
@@ -30,6 +33,7 @@ func expectRejected(t *T, label, method, path string, body []byte, status int) {
 // requestFixture loads a deliberately bad request body. Names in it ("copilotconf ...") get
 // the run id, so that an object a non-conformant target creates from it can be found.
 func requestFixture(t *T, name string) []byte {
+	GinkgoHelper()
 	b, err := fixtures.Request(name)
 	if err != nil {
 		t.Fatalf("loading request fixture %s: %v", name, err)

@@ -1,6 +1,7 @@
 package suites
 
 import (
+	. "github.com/onsi/ginkgo/v2"
 	"net/http"
 	"strings"
 	"sync"
@@ -24,6 +25,7 @@ type fixtureEntry struct {
 // shared returns the fixture under key, building it on first use. Builds of different keys may
 // nest (a read-only run looks at prompts while it picks sessions).
 func shared[F any](t *T, key string, build func(t *T) F) F {
+	GinkgoHelper()
 	c := &env().fixtures
 	c.mu.Lock()
 	if c.items == nil {
@@ -51,6 +53,7 @@ type createdEntity struct {
 }
 
 func (c createdEntity) ok() bool {
+	GinkgoHelper()
 	if c.existing {
 		return c.ID != ""
 	}
@@ -60,6 +63,7 @@ func (c createdEntity) ok() bool {
 func (c createdEntity) window() window { return windowOf(c.Exchange) }
 
 func create(t *T, label, path string, body any) createdEntity {
+	GinkgoHelper()
 	ex := env().do(t.ctx, jsonRequest(label, http.MethodPost, path, mustJSON(body)))
 	op := "create session"
 	if strings.HasSuffix(path, "/prompts") {
@@ -76,6 +80,7 @@ func create(t *T, label, path string, body any) createdEntity {
 // requireCreated ends a spec whose precondition (a shared object) could not be had: a failure
 // when the run could not create it, a skip when a read-only run found none.
 func requireCreated(t *T, what string, c createdEntity) {
+	GinkgoHelper()
 	if c.Exchange != nil {
 		t.Uses(c.Exchange)
 	}
@@ -97,6 +102,7 @@ type namedSession struct {
 // documentedSession is created from the documented request body (with @odata.type) and a
 // display name with non-ASCII text. It gets two prompts (promptsOfDocumentedSession).
 func documentedSession(t *T) namedSession {
+	GinkgoHelper()
 	if env().cfg.ReadOnly {
 		return existingSessions(t).withPrompts
 	}
@@ -109,6 +115,7 @@ func documentedSession(t *T) namedSession {
 
 // plainSession is created with only a displayName and never gets a prompt.
 func plainSession(t *T) namedSession {
+	GinkgoHelper()
 	if env().cfg.ReadOnly {
 		return existingSessions(t).other
 	}
@@ -122,6 +129,7 @@ func plainSessionName() string { return runName("plain session") }
 
 // mustSessions returns the given shared sessions or ends the spec when one is missing.
 func mustSessions(t *T, fns ...func(*T) namedSession) []namedSession {
+	GinkgoHelper()
 	out := make([]namedSession, 0, len(fns))
 	for _, fn := range fns {
 		s := fn(t)
@@ -142,6 +150,7 @@ type promptPair struct {
 
 // ids returns the ids of the prompts the pair holds.
 func (p promptPair) ids() []string {
+	GinkgoHelper()
 	var out []string
 	for _, c := range []createdEntity{p.First, p.Second} {
 		if c.ok() {
@@ -152,6 +161,7 @@ func (p promptPair) ids() []string {
 }
 
 func promptsOfDocumentedSession(t *T) promptPair {
+	GinkgoHelper()
 	s := mustSessions(t, documentedSession)[0]
 	if env().cfg.ReadOnly {
 		return existingPrompts(t, s)
@@ -172,6 +182,7 @@ func promptsOfDocumentedSession(t *T) promptPair {
 
 // mustPrompts returns the shared prompts, ending the spec when there is not even one.
 func mustPrompts(t *T) promptPair {
+	GinkgoHelper()
 	p := promptsOfDocumentedSession(t)
 	requireCreated(t, "the first shared prompt", p.First)
 	if !env().cfg.ReadOnly {
@@ -182,6 +193,7 @@ func mustPrompts(t *T) promptPair {
 
 // mustTwoPrompts is mustPrompts for specs that need two prompts in one session.
 func mustTwoPrompts(t *T) promptPair {
+	GinkgoHelper()
 	p := mustPrompts(t)
 	requireCreated(t, "a second prompt in the same session", p.Second)
 	return p
@@ -200,10 +212,12 @@ type updateFlow struct {
 }
 
 func (u updateFlow) exchanges() []*httpclient.Exchange {
+	GinkgoHelper()
 	return []*httpclient.Exchange{u.Created.Exchange, u.Before, u.Patch, u.After}
 }
 
 func updatedSession(t *T) updateFlow {
+	GinkgoHelper()
 	u := shared(t, "session-updated", func(t *T) updateFlow {
 		var u updateFlow
 		u.Created = create(t, "create session to update", sessionsPath(), map[string]any{"displayName": runName("session to update")})
@@ -235,6 +249,7 @@ func updatedSession(t *T) updateFlow {
 // session on a non-conformant target (DELETE, read-only properties). It is created from the
 // same body as the plain session, so that the two show whether ids depend on the request.
 func disposableSession(t *T) createdEntity {
+	GinkgoHelper()
 	c := shared(t, "session-disposable", func(t *T) createdEntity {
 		return create(t, "create disposable session (the plain session's body again)", sessionsPath(), map[string]any{"displayName": plainSessionName()})
 	})
@@ -253,6 +268,7 @@ const maxSessionProbes = 10
 
 // existingSessions picks the sessions a read-only run reads, once.
 func existingSessions(t *T) existing {
+	GinkgoHelper()
 	return shared(t, "existing-sessions", func(t *T) existing {
 		var found existing
 		list := env().do(t.ctx, getRequest("list existing sessions", sessionsPath(), nil))
@@ -308,6 +324,7 @@ func existingSessions(t *T) existing {
 
 // existingPrompts returns the first two prompts of an existing session, once per session.
 func existingPrompts(t *T, s namedSession) promptPair {
+	GinkgoHelper()
 	return shared(t, "existing-prompts-"+s.ID, func(t *T) promptPair {
 		p := promptPair{Session: s,
 			First: createdEntity{existing: true}, Second: createdEntity{existing: true}}
@@ -337,6 +354,7 @@ func existingPrompts(t *T, s namedSession) promptPair {
 }
 
 func asArray(v any) []any {
+	GinkgoHelper()
 	a, _ := v.([]any)
 	return a
 }

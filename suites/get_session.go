@@ -1,6 +1,7 @@
 package suites
 
 import (
+	. "github.com/onsi/ginkgo/v2"
 	"net/http"
 
 	"github.com/copilotconf/copilotconf/schemas"
@@ -10,6 +11,7 @@ var sessionProperties = []string{"id", "displayName", "createdDateTime", "lastMo
 
 // getSession fetches a session with optional query pairs and checks for 200 and a JSON object.
 func getSession(t *T, label, id string, pairs ...string) map[string]any {
+	GinkgoHelper()
 	ex := t.Do(getRequest(label, sessionPath(id), query(pairs...)))
 	requireStatus(t, ex, http.StatusOK)
 	return requireObject(t, ex)

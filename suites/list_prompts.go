@@ -1,16 +1,19 @@
 package suites
 
 import (
+	. "github.com/onsi/ginkgo/v2"
 	"net/http"
 
 	"github.com/copilotconf/copilotconf/schemas"
 )
 
 func listPromptsRequest(label, sessionID string, pairs ...string) httpRequest {
+	GinkgoHelper()
 	return getRequest(label, promptsPath(sessionID), query(pairs...))
 }
 
 func promptsContext(sessionID string) string {
+	GinkgoHelper()
 	return "security/securityCopilot/workspaces('" + env().cfg.Workspace + "')/sessions('" + sessionID + "')/prompts"
 }
 

@@ -1,6 +1,7 @@
 package suites
 
 import (
+	. "github.com/onsi/ginkgo/v2"
 	"net/http"
 	"time"
 
@@ -8,10 +9,12 @@ import (
 )
 
 func listSessionsRequest(label string, pairs ...string) httpRequest {
+	GinkgoHelper()
 	return getRequest(label, sessionsPath(), query(pairs...))
 }
 
 func sessionsContext() string {
+	GinkgoHelper()
 	return "security/securityCopilot/workspaces('" + env().cfg.Workspace + "')/sessions"
 }
 

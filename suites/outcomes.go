@@ -59,6 +59,7 @@ func judge(rs *results.Spec, sr types.SpecReport, cfg types.SuiteConfig, stopped
 	default:
 		d := detailsOf(sr)
 		rs.Problems, rs.Exchanges, rs.Cause = d.Problems, d.Exchanges, d.Cause
+		rs.FailureLocation = sourceLocation(d.Where)
 		if len(rs.Problems) == 0 {
 			rs.Problems = []string{results.FirstLine(sr.Failure.Message)}
 		}
@@ -180,8 +181,10 @@ func stopReason(report types.Report) string {
 	return ""
 }
 
-// WithoutDetails returns a copy of a Ginkgo report without the details entries the specs
-// attach for the result model (the other reports carry them), for writing report.json.
+// WithoutDetails returns a copy of a Ginkgo report for report.json: a failure located at the
+// suite line of the check that failed (Ginkgo records where the collected failure was raised,
+// at the end of the spec), and without the details entries the specs attach for the result
+// model (the other reports carry them).
 func WithoutDetails(r types.Report) types.Report {
 	specs := make(types.SpecReports, len(r.SpecReports))
 	for i, sr := range r.SpecReports {
@@ -190,6 +193,9 @@ func WithoutDetails(r types.Report) types.Report {
 			if e.Name != detailsEntry {
 				kept = append(kept, e)
 			}
+		}
+		if where := detailsOf(sr).Where; where.FileName != "" && sr.State.Is(types.SpecStateFailureStates) {
+			sr.Failure.Location = where
 		}
 		sr.ReportEntries = kept
 		specs[i] = sr

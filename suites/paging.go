@@ -2,6 +2,7 @@ package suites
 
 import (
 	"fmt"
+	. "github.com/onsi/ginkgo/v2"
 	"net/http"
 	"net/url"
 	"time"
@@ -23,12 +24,14 @@ type page struct {
 // an absolute URL, a next link seen before, or more than MaxPages pages. Items are checked
 // against itemKind unless it is empty.
 func walk(t *T, first httpclient.Request, collectionKind schemas.Kind) ([]page, bool) {
+	GinkgoHelper()
 	return walkUntil(t, first, collectionKind, nil)
 }
 
 // walkUntil is walk that stops early, reporting success, once done holds for the pages seen
 // so far: in a tenant with many sessions, a spec looking for one stops when it is found.
 func walkUntil(t *T, first httpclient.Request, collectionKind schemas.Kind, done func(pages []page) bool) ([]page, bool) {
+	GinkgoHelper()
 	return walkFrom(t, first, nil, collectionKind, done)
 }
 
@@ -36,6 +39,7 @@ func walkUntil(t *T, first httpclient.Request, collectionKind schemas.Kind, done
 // so that its cost does not grow with the tenant; a target that refuses the $filter (400, 501)
 // is walked whole instead, as whole.
 func walkNarrowed(t *T, narrowed, whole httpclient.Request, collectionKind schemas.Kind, done func(pages []page) bool) ([]page, bool) {
+	GinkgoHelper()
 	ex := t.Do(narrowed)
 	if ex.Status == http.StatusBadRequest || ex.Status == http.StatusNotImplemented {
 		return walkUntil(t, whole, collectionKind, done)
@@ -45,6 +49,7 @@ func walkNarrowed(t *T, narrowed, whole httpclient.Request, collectionKind schem
 
 // walkFrom walks from first; firstEx, when set, is its answer already received.
 func walkFrom(t *T, first httpclient.Request, firstEx *httpclient.Exchange, collectionKind schemas.Kind, done func(pages []page) bool) ([]page, bool) {
+	GinkgoHelper()
 	var pages []page
 	seen := map[string]bool{}
 	req := first
@@ -97,6 +102,7 @@ func walkFrom(t *T, first httpclient.Request, firstEx *httpclient.Exchange, coll
 
 // allItems flattens pages.
 func allItems(pages []page) []map[string]any {
+	GinkgoHelper()
 	var out []map[string]any
 	for _, p := range pages {
 		out = append(out, p.Items...)
@@ -106,6 +112,7 @@ func allItems(pages []page) []map[string]any {
 
 // idsOf returns the ids of items in order (items without a string id give "").
 func idsOf(items []map[string]any) []string {
+	GinkgoHelper()
 	out := make([]string, len(items))
 	for i, it := range items {
 		out[i], _ = it["id"].(string)
@@ -114,6 +121,7 @@ func idsOf(items []map[string]any) []string {
 }
 
 func contains(list []string, s string) bool {
+	GinkgoHelper()
 	for _, v := range list {
 		if v == s {
 			return true
@@ -128,6 +136,7 @@ func contains(list []string, s string) bool {
 // sessions, and it holds about as many sessions as the run made, whatever the tenant holds.
 // ok is false when a session has no readable createdDateTime.
 func sessionWindow(sessions ...namedSession) (filter string, ok bool) {
+	GinkgoHelper()
 	var from, to time.Time
 	for i, s := range sessions {
 		ts, err := parseTimestamp(s.Body["createdDateTime"])
@@ -149,5 +158,6 @@ func sessionWindow(sessions ...namedSession) (filter string, ok bool) {
 
 // firstPages stops a walk after n pages.
 func firstPages(n int) func(pages []page) bool {
+	GinkgoHelper()
 	return func(pages []page) bool { return len(pages) >= n }
 }

@@ -31,6 +31,7 @@ var operationRequests = map[Operation]operationRequest{
 }
 
 func authSpec(id string, op Operation, needs Needs) TableEntry {
+	GinkgoHelper()
 	return entry(Spec{ID: id, Level: Core, Operation: Protocol, Doc: DocAuth, Needs: needs,
 		Requirement: "answers " + string(op) + " without a token, and with a wrong token, with 401 and an OData error"}, op)
 }

@@ -2,6 +2,7 @@ package suites
 
 import (
 	"fmt"
+	. "github.com/onsi/ginkgo/v2"
 	"net/http"
 	"regexp"
 	"sort"
@@ -19,6 +20,7 @@ type sample struct {
 
 // sampleResponses fetches a session, a prompt and both collections (minimal and full metadata).
 func sampleResponses(t *T) []sample {
+	GinkgoHelper()
 	p := mustPrompts(t)
 	full := http.Header{"Accept": {fullMetadata}}
 	reqs := []struct {
@@ -48,6 +50,7 @@ func sampleResponses(t *T) []sample {
 
 // rawOf is the body a shared object came in, when it came alone (not in a listing).
 func rawOf(c createdEntity) []byte {
+	GinkgoHelper()
 	if c.existing || c.Exchange == nil {
 		return nil
 	}
@@ -63,6 +66,7 @@ type entity struct {
 
 // entitiesIn finds the sessions and prompts in a sample, expanded prompts included.
 func entitiesIn(s sample) []entity {
+	GinkgoHelper()
 	var out []entity
 	var visit func(where, kind string, obj map[string]any)
 	visit = func(where, kind string, obj map[string]any) {
@@ -98,6 +102,7 @@ var odataTypes = map[string]string{"session": sessionType, "prompt": promptType}
 var graphTimestamp = regexp.MustCompile(`^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,7})?Z$`)
 
 func timestampsOf(e entity) map[string]any {
+	GinkgoHelper()
 	out := map[string]any{}
 	for _, name := range []string{"createdDateTime", "lastModifiedDateTime"} {
 		if v, ok := e.obj[name]; ok {

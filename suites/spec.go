@@ -161,7 +161,8 @@ func specIDFromText(text string) string {
 
 // describe declares a top-level group of specs, named for the operation or topic they check.
 func describe(text string, body func()) bool {
-	return Describe(text, Offset(1), func() {
+	GinkgoHelper()
+	return Describe(text, func() {
 		ReportAfterEach(reportProgress)
 		body()
 	})
@@ -169,8 +170,9 @@ func describe(text string, body func()) bool {
 
 // conformance declares one spec: an It whose text, labels and failure messages come from s.
 func conformance(s Spec, body func(t *T)) bool {
+	GinkgoHelper()
 	register(s)
-	return It(s.Text(), Label(s.Labels()...), Offset(1), func(ctx SpecContext) {
+	return It(s.Text(), Label(s.Labels()...), func(ctx SpecContext) {
 		t := newT(ctx, s)
 		defer t.finish()
 		t.skipIfUnhealthy()
@@ -181,8 +183,9 @@ func conformance(s Spec, body func(t *T)) bool {
 
 // entry builds a DescribeTable entry for a spec; the table body receives the spec's T.
 func entry(s Spec, params ...any) TableEntry {
+	GinkgoHelper()
 	register(s)
-	args := append([]any{Label(s.Labels()...), Offset(1), s}, params...)
+	args := append([]any{Label(s.Labels()...), s}, params...)
 	return Entry(s.Text(), args...)
 }
 
