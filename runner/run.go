@@ -22,7 +22,7 @@ func runCommand(args []string, stdio IO) int {
 	if err != nil {
 		return report(err, stdio)
 	}
-	code, err := run(o, stdio)
+	_, code, err := run(o, stdio)
 	if err != nil {
 		return report(err, stdio)
 	}
@@ -30,21 +30,21 @@ func runCommand(args []string, stdio IO) int {
 }
 
 // run carries out a parsed run: selection, target, preflight, suites, reports, summary.
-func run(o runOptions, stdio IO) (int, error) {
+func run(o runOptions, stdio IO) (*results.Run, int, error) {
 	started := time.Now()
 	plan := suites.Plan(o.suiteConfig(), "")
 	if err := checkLabels(o.labelFilter, plan.Specs); err != nil {
-		return 0, err
+		return nil, 0, err
 	}
 	if !slices.ContainsFunc(plan.Outcomes, func(s results.Spec) bool { return s.Selected }) {
-		return 0, usageErrorf("no spec matches the selection (--label-filter %q, --focus %q, --skip %q); see copilotconf specs", o.labelFilter, o.focus, o.skip)
+		return nil, 0, usageErrorf("no spec matches the selection (--label-filter %q, --focus %q, --skip %q); see copilotconf specs", o.labelFilter, o.focus, o.skip)
 	}
 	if err := checkReportDir(o.reportDir); err != nil {
-		return 0, err
+		return nil, 0, err
 	}
 	t, err := connect(o, stdio)
 	if err != nil {
-		return 0, err
+		return nil, 0, err
 	}
 	defer t.close()
 	info := runInfo{
@@ -58,11 +58,11 @@ func run(o runOptions, stdio IO) (int, error) {
 		if werr := writeReports(o.reportDir, r, nil, t.client.Redact); werr != nil {
 			fmt.Fprintf(stdio.Stderr, "copilotconf: writing reports: %s\n", oneLine(werr.Error()))
 		}
-		return 0, err
+		return r, 0, err
 	}
 	validator, err := schemas.New()
 	if err != nil {
-		return 0, fmt.Errorf("compiling the embedded schemas: %w", err)
+		return nil, 0, fmt.Errorf("compiling the embedded schemas: %w", err)
 	}
 	console := redactingWriter{stdio.Stdout, t.client.Redact}
 	info.printHeader(console, t.description)
@@ -75,7 +75,7 @@ func run(o runOptions, stdio IO) (int, error) {
 	}
 	result, err := suites.Run(cfg, o.suiteConfig(), o.reporterConfig())
 	if err != nil {
-		return 0, err
+		return nil, 0, err
 	}
 	r := newRun(o, info, started, result.Outcomes)
 	r.Stopped = result.Stopped
@@ -86,7 +86,7 @@ func run(o runOptions, stdio IO) (int, error) {
 	r.Created = append(r.Created, result.Created...)
 	r.Retried = int(t.client.Stats().Throttled)
 	if err := writeReports(o.reportDir, r, &result.Report, t.client.Redact); err != nil {
-		return 0, &exitError{code: ExitFailed, err: fmt.Errorf("writing reports: %w", err)}
+		return r, 0, &exitError{code: ExitFailed, err: fmt.Errorf("writing reports: %w", err)}
 	}
 	if path, ok := stdio.Env("GITHUB_STEP_SUMMARY"); ok && path != "" {
 		if err := appendFile(path, t.client.Redact(reports.Markdown(r))); err != nil {
@@ -95,12 +95,12 @@ func run(o runOptions, stdio IO) (int, error) {
 	}
 	reports.Console(console, r, o.reportDir)
 	if unhealthy != nil {
-		return 0, &exitError{code: ExitTarget, err: unhealthy}
+		return r, 0, &exitError{code: ExitTarget, err: unhealthy}
 	}
 	if !r.Succeeded() {
-		return ExitFailed, nil
+		return r, ExitFailed, nil
 	}
-	return ExitOK, nil
+	return r, ExitOK, nil
 }
 
 // appendFile appends s to the file at path, creating it when missing.

@@ -1,0 +1,43 @@
+package conformance_test
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/copilotconf/copilotconf/conformance"
+	"github.com/copilotconf/copilotconf/mockserver"
+	"github.com/copilotconf/copilotconf/results"
+)
+
+// recorder is a testing.TB that keeps the errors Run reports instead of failing the test.
+type recorder struct {
+	testing.TB
+	errors []string
+}
+
+func (r *recorder) Errorf(format string, args ...any) {
+	r.errors = append(r.errors, fmt.Sprintf(format, args...))
+}
+
+// TestRunAgainstAHandler runs the suite in-process against a handler that breaks one rule (the
+// reference server without Location headers) and expects exactly that finding as a test error.
+func TestRunAgainstAHandler(t *testing.T) {
+	h, err := mockserver.New(mockserver.Options{Token: "handler-token", Faults: []string{"no-location"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := &recorder{TB: t}
+	run := conformance.Run(rec, conformance.Options{Handler: h, Token: "handler-token", Strict: true,
+		Focus: `\[SESS-CREATE-(01|10)\]`})
+	if run == nil {
+		t.Fatalf("no result; errors: %v", rec.errors)
+	}
+	if len(rec.errors) != 1 || !strings.HasPrefix(rec.errors[0], "SESS-CREATE-10 failed: sends a Location header") ||
+		!strings.Contains(rec.errors[0], "documentation: https://") {
+		t.Errorf("expected one test error, for SESS-CREATE-10 with its failure text; got %q", rec.errors)
+	}
+	if s, _ := run.Spec("SESS-CREATE-01"); s.Outcome != results.Passed {
+		t.Errorf("SESS-CREATE-01 against the handler: %s", s.Outcome)
+	}
+}
