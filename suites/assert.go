@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/copilotconf/copilotconf/internal/httpclient"
+	"github.com/copilotconf/copilotconf/matchers"
 	"github.com/copilotconf/copilotconf/schemas"
 )
 
@@ -32,21 +33,23 @@ func describeStatus(ex *httpclient.Exchange) string {
 // expectStatus records a problem unless the exchange answered with one of want.
 func expectStatus(t *T, ex *httpclient.Exchange, want ...int) bool {
 	GinkgoHelper()
-	for _, w := range want {
-		if ex.Status == w {
-			return true
-		}
-	}
-	names := make([]string, len(want))
-	for i, w := range want {
-		names[i] = fmt.Sprintf("%d %s", w, http.StatusText(w))
-	}
 	what := ex.Label
 	if what == "" {
 		what = ex.Method + " request"
 	}
-	t.Errorf("%s: expected status %s, got %s", what, strings.Join(names, " or "), describeStatus(ex))
-	return false
+	if ex.Status == 0 {
+		t.Errorf("%s: expected status %s, got %s", what, statusNames(want), describeStatus(ex))
+		return false
+	}
+	return t.check(what, ex, matchers.HaveStatus(want...))
+}
+
+func statusNames(want []int) string {
+	names := make([]string, len(want))
+	for i, w := range want {
+		names[i] = fmt.Sprintf("%d %s", w, http.StatusText(w))
+	}
+	return strings.Join(names, " or ")
 }
 
 // requireStatus is expectStatus that ends the spec on a mismatch.
@@ -105,25 +108,7 @@ func requireObject(t *T, ex *httpclient.Exchange) map[string]any {
 // expectValid validates a decoded document and records each violation as a problem.
 func expectValid(t *T, what string, kind schemas.Kind, v any) bool {
 	GinkgoHelper()
-	err := env().cfg.Validator.ValidateValue(kind, v)
-	if err == nil {
-		return true
-	}
-	var verr *schemas.ValidationError
-	if errors.As(err, &verr) {
-		lines := make([]string, 0, len(verr.Violations))
-		for _, viol := range verr.Violations {
-			pointer := viol.Pointer
-			if pointer == "" {
-				pointer = "(root)"
-			}
-			lines = append(lines, fmt.Sprintf("%s: %s", pointer, viol.Reason))
-		}
-		t.Errorf("%s is not a valid %s document:\n%s", what, kind, strings.Join(lines, "\n"))
-		return false
-	}
-	t.Errorf("%s could not be validated as %s: %v", what, kind, err)
-	return false
+	return t.check(what, v, matchers.BeValid(kind))
 }
 
 // expectValidBody decodes the response body, validates it and returns the object (nil if none).
@@ -177,13 +162,7 @@ var selectList = regexp.MustCompile(`(/sessions|/prompts)\([^)']*\)`)
 // expectContext checks that @odata.context is present and its fragment is want.
 func expectContext(t *T, what string, obj map[string]any, want string) {
 	GinkgoHelper()
-	got, ok := contextFragment(obj)
-	switch {
-	case !ok:
-		t.Errorf("%s: expected @odata.context naming %q, got %s", what, want, describeMember(obj, "@odata.context"))
-	case got != want:
-		t.Errorf("%s: expected @odata.context to end in \"$metadata#%s\", got %q", what, want, obj["@odata.context"])
-	}
+	t.check(what, obj, matchers.HaveODataContext(want))
 }
 
 func describeMember(obj map[string]any, name string) string {

@@ -10,6 +10,8 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 
 	"github.com/onsi/ginkgo/v2/types"
+	"github.com/onsi/gomega"
+	gomegatypes "github.com/onsi/gomega/types"
 
 	"github.com/copilotconf/copilotconf/internal/httpclient"
 	"github.com/copilotconf/copilotconf/results"
@@ -34,18 +36,39 @@ type T struct {
 	cause     *results.Cause // set when a precondition failed: the spec is blocked
 	recorded  bool
 	where     types.CodeLocation // the suite line of the first check that failed
+	g         gomega.Gomega      // collects matcher failures as problems
+	checking  types.CodeLocation // the suite line of the matcher check under way
 }
 
-func newT(ctx context.Context, s Spec) *T { return &T{ctx: ctx, spec: s} }
+func newT(ctx context.Context, s Spec) *T {
+	t := &T{ctx: ctx, spec: s}
+	t.g = gomega.NewGomega(func(message string, _ ...int) {
+		// Gomega writes "description\nmatcher message"; a problem is one line "description: ...".
+		t.problem(t.checking, strings.Replace(message, "\n", ": ", 1))
+	})
+	return t
+}
+
+// check applies a matcher and records its failure as a problem (the spec goes on), as what.
+func (t *T) check(what string, actual any, m gomegatypes.GomegaMatcher) bool {
+	GinkgoHelper()
+	t.checking = types.NewCodeLocation(0)
+	return t.g.Expect(actual).To(m, what)
+}
 
 // Errorf records a problem and lets the spec go on.
 func (t *T) Errorf(format string, args ...any) {
 	GinkgoHelper()
+	// Every helper is marked, so this is the spec's own line in its suite file.
+	t.problem(types.NewCodeLocation(0), fmt.Sprintf(format, args...))
+}
+
+// problem records a problem found at where.
+func (t *T) problem(where types.CodeLocation, p string) {
 	if len(t.problems) == 0 {
-		// Every helper is marked, so this is the spec's own line in its suite file.
-		t.where = types.NewCodeLocation(0)
+		t.where = where
 	}
-	t.problems = append(t.problems, fmt.Sprintf(format, args...))
+	t.problems = append(t.problems, p)
 }
 
 // Fatalf records a problem and ends the spec now.

@@ -154,6 +154,12 @@ type Exchange struct {
 	finalURL string   // URL of the final response when redirects were followed
 }
 
+// HTTPStatus is the final status (0: no response), for the response matchers.
+func (e *Exchange) HTTPStatus() int { return e.Status }
+
+// HTTPBody is the final response body, for the response matchers.
+func (e *Exchange) HTTPBody() []byte { return e.ResponseBody }
+
 // Attempt records one try of an Exchange.
 type Attempt struct {
 	Status     int           // 0 when no response

@@ -1,0 +1,269 @@
+// Package matchers holds Gomega matchers for the Microsoft Graph Security Copilot sessions API:
+// a body valid against an embedded JSON Schema, an OData error, a UTC DateTimeOffset, an
+// @odata.context naming an entity set or entity, an exact @odata.type, a collection of a kind,
+// and a response's status. The copilotconf suites check through them; a team's own Ginkgo
+// suite can import them too:
+//
+//	Expect(resp).To(matchers.HaveStatus(http.StatusCreated))
+//	Expect(body).To(matchers.BeValid(schemas.Session))
+//
+// A body is []byte, string, json.RawMessage or an already decoded value; a response is an
+// *http.Response (its body is read and put back) or anything with HTTPStatus() int and
+// HTTPBody() []byte.
+package matchers
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/onsi/gomega/types"
+
+	"github.com/copilotconf/copilotconf/schemas"
+)
+
+// Response is what the response matchers read besides *http.Response.
+type Response interface {
+	HTTPStatus() int
+	HTTPBody() []byte
+}
+
+// matcher is a GomegaMatcher from a check that explains itself.
+type matcher struct {
+	check   func(actual any) (ok bool, why string, err error)
+	what    string // what the matcher expects, for the negated message
+	lastWhy string
+}
+
+func (m *matcher) Match(actual any) (bool, error) {
+	ok, why, err := m.check(actual)
+	m.lastWhy = why
+	return ok, err
+}
+
+func (m *matcher) FailureMessage(any) string { return m.lastWhy }
+
+func (m *matcher) NegatedFailureMessage(any) string { return "expected not " + m.what }
+
+// decodeBody turns a body into a decoded JSON value.
+func decodeBody(actual any) (any, error) {
+	var raw []byte
+	switch v := actual.(type) {
+	case []byte:
+		raw = v
+	case json.RawMessage:
+		raw = v
+	case string:
+		raw = []byte(v)
+	case Response:
+		raw = v.HTTPBody()
+	case *http.Response:
+		b, err := readResponse(v)
+		if err != nil {
+			return nil, err
+		}
+		raw = b
+	default:
+		return actual, nil
+	}
+	return schemas.Parse(raw)
+}
+
+// readResponse reads an *http.Response body and puts it back for later readers.
+func readResponse(r *http.Response) ([]byte, error) {
+	if r == nil || r.Body == nil {
+		return nil, nil
+	}
+	b, err := io.ReadAll(r.Body)
+	r.Body.Close()
+	r.Body = io.NopCloser(bytes.NewReader(b))
+	return b, err
+}
+
+func statusOf(actual any) (int, error) {
+	switch v := actual.(type) {
+	case int:
+		return v, nil
+	case *http.Response:
+		if v == nil {
+			return 0, errors.New("a nil *http.Response")
+		}
+		return v.StatusCode, nil
+	case Response:
+		return v.HTTPStatus(), nil
+	}
+	return 0, fmt.Errorf("expected a status: an int, an *http.Response or a matchers.Response, got %T", actual)
+}
+
+func describeStatus(code int) string {
+	if code == 0 {
+		return "no response"
+	}
+	return fmt.Sprintf("%d %s", code, http.StatusText(code))
+}
+
+// HaveStatus succeeds when the response's status is one of want.
+func HaveStatus(want ...int) types.GomegaMatcher {
+	names := make([]string, len(want))
+	for i, w := range want {
+		names[i] = describeStatus(w)
+	}
+	expected := "status " + strings.Join(names, " or ")
+	return &matcher{what: expected, check: func(actual any) (bool, string, error) {
+		got, err := statusOf(actual)
+		if err != nil {
+			return false, "", err
+		}
+		for _, w := range want {
+			if got == w {
+				return true, "", nil
+			}
+		}
+		return false, fmt.Sprintf("expected %s, got %s", expected, describeStatus(got)), nil
+	}}
+}
+
+// BeValid succeeds when the body is valid against the embedded schema of kind; the failure
+// lists every violation with its JSON Pointer.
+func BeValid(kind schemas.Kind) types.GomegaMatcher {
+	return &matcher{what: "a valid " + string(kind) + " document", check: func(actual any) (bool, string, error) {
+		v, err := decodeBody(actual)
+		if err != nil {
+			return false, fmt.Sprintf("expected a valid %s document, the body is not JSON: %v", kind, err), nil
+		}
+		err = schemas.Default().ValidateValue(kind, v)
+		if err == nil {
+			return true, "", nil
+		}
+		var verr *schemas.ValidationError
+		if errors.As(err, &verr) {
+			lines := make([]string, len(verr.Violations))
+			for i, viol := range verr.Violations {
+				lines[i] = viol.String()
+			}
+			return false, fmt.Sprintf("is not a valid %s document:\n%s", kind, strings.Join(lines, "\n")), nil
+		}
+		return false, "", err
+	}}
+}
+
+// BeODataError succeeds when the response has the status and an OData error body (error.code
+// and error.message non-empty strings); with code, error.code must be it.
+func BeODataError(status int, code ...string) types.GomegaMatcher {
+	return &matcher{what: fmt.Sprintf("an OData error with status %s", describeStatus(status)), check: func(actual any) (bool, string, error) {
+		got, err := statusOf(actual)
+		if err != nil {
+			return false, "", err
+		}
+		if got != status {
+			return false, fmt.Sprintf("expected status %s, got %s", describeStatus(status), describeStatus(got)), nil
+		}
+		ok, why, err := BeValid(schemas.Error).(*matcher).check(actual)
+		if !ok || err != nil {
+			return ok, why, err
+		}
+		v, _ := decodeBody(actual)
+		gotCode, _ := v.(map[string]any)["error"].(map[string]any)["code"].(string)
+		if len(code) > 0 && gotCode != code[0] {
+			return false, fmt.Sprintf("expected error.code %q, got %q", code[0], gotCode), nil
+		}
+		return true, "", nil
+	}}
+}
+
+// BeUTCDateTimeOffset succeeds on a string that is an OData DateTimeOffset (RFC 3339 with an
+// offset, at most 12 fractional digits) in UTC.
+func BeUTCDateTimeOffset() types.GomegaMatcher {
+	return &matcher{what: "a UTC DateTimeOffset", check: func(actual any) (bool, string, error) {
+		s, ok := actual.(string)
+		if !ok {
+			return false, fmt.Sprintf("expected a DateTimeOffset string, got %T %v", actual, actual), nil
+		}
+		ts, err := time.Parse(time.RFC3339Nano, s)
+		if err != nil {
+			return false, fmt.Sprintf("%q is not an RFC 3339 timestamp with an offset", s), nil
+		}
+		if m := fraction.FindStringSubmatch(s); m != nil && len(m[1]) > 12 {
+			return false, fmt.Sprintf("%q has %d fractional-second digits; Edm.DateTimeOffset allows at most 12", s, len(m[1])), nil
+		}
+		if _, offset := ts.Zone(); offset != 0 {
+			return false, fmt.Sprintf("%q is not in UTC", s), nil
+		}
+		return true, "", nil
+	}}
+}
+
+var fraction = regexp.MustCompile(`:[0-9]{2}\.([0-9]+)`)
+
+// contextSelect drops a $select list from the entity-set segment of a context fragment.
+var contextSelect = regexp.MustCompile(`(/sessions|/prompts)\([^)']*\)`)
+
+// HaveODataContext succeeds when the body's @odata.context ends in "$metadata#" + fragment
+// (a $select list in it aside), e.g. "security/securityCopilot/workspaces('default')/sessions".
+func HaveODataContext(fragment string) types.GomegaMatcher {
+	return &matcher{what: "an @odata.context naming " + fragment, check: func(actual any) (bool, string, error) {
+		v, err := decodeBody(actual)
+		if err != nil {
+			return false, fmt.Sprintf("expected @odata.context naming %q, the body is not JSON: %v", fragment, err), nil
+		}
+		obj, _ := v.(map[string]any)
+		ctx, ok := obj["@odata.context"].(string)
+		if !ok {
+			return false, fmt.Sprintf("expected @odata.context naming %q, got %s", fragment, member(obj, "@odata.context")), nil
+		}
+		got := ctx
+		if i := strings.Index(ctx, "$metadata#"); i >= 0 {
+			got = contextSelect.ReplaceAllString(ctx[i+len("$metadata#"):], "$1")
+		}
+		if got != fragment {
+			return false, fmt.Sprintf("expected @odata.context to end in \"$metadata#%s\", got %q", fragment, ctx), nil
+		}
+		return true, "", nil
+	}}
+}
+
+// HaveODataType succeeds when the object carries exactly the @odata.type want.
+func HaveODataType(want string) types.GomegaMatcher {
+	return &matcher{what: "@odata.type " + want, check: func(actual any) (bool, string, error) {
+		v, err := decodeBody(actual)
+		if err != nil {
+			return false, fmt.Sprintf("expected @odata.type %q, the body is not JSON: %v", want, err), nil
+		}
+		obj, _ := v.(map[string]any)
+		if got, ok := obj["@odata.type"]; !ok || got != want {
+			return false, fmt.Sprintf("expected @odata.type %q, got %s", want, member(obj, "@odata.type")), nil
+		}
+		return true, "", nil
+	}}
+}
+
+// BeCollectionOf succeeds when the body is a collection (an object with a "value" array) valid
+// against the schema of the collection kind, e.g. schemas.SessionCollection.
+func BeCollectionOf(kind schemas.Kind) types.GomegaMatcher {
+	return &matcher{what: "a " + string(kind), check: func(actual any) (bool, string, error) {
+		v, err := decodeBody(actual)
+		if err != nil {
+			return false, fmt.Sprintf("expected a %s, the body is not JSON: %v", kind, err), nil
+		}
+		obj, _ := v.(map[string]any)
+		if _, ok := obj["value"].([]any); !ok {
+			return false, fmt.Sprintf("expected a %s: an object with a \"value\" array, got %s", kind, member(obj, "value")), nil
+		}
+		return BeValid(kind).(*matcher).check(v)
+	}}
+}
+
+func member(obj map[string]any, name string) string {
+	v, ok := obj[name]
+	if !ok {
+		return "no " + name
+	}
+	b, _ := json.Marshal(v)
+	return fmt.Sprintf("%s %s", name, b)
+}
