@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/onsi/ginkgo/v2/types"
 
@@ -70,7 +71,7 @@ func judge(rs *results.Spec, sr types.SpecReport, cfg types.SuiteConfig, stopped
 		case rs.Cause != nil:
 			rs.Outcome, rs.Reason = results.Blocked, rs.Cause.Summary
 		default:
-			rs.Outcome, rs.Reason = results.Failed, results.FirstLine(rs.Problems[0])
+			rs.Outcome, rs.Reason = results.Failed, summaryOf(rs.Problems[0])
 		}
 	}
 }
@@ -202,4 +203,19 @@ func WithoutDetails(r types.Report) types.Report {
 	}
 	r.SpecReports = specs
 	return r
+}
+
+// summaryOf is a problem on one line, cut to a length a CI page shows whole: a schema problem
+// keeps its first violations.
+func summaryOf(problem string) string {
+	const max = 240
+	s := strings.Join(strings.Fields(problem), " ")
+	if len(s) > max {
+		cut := max
+		for cut > 0 && !utf8.RuneStart(s[cut]) {
+			cut--
+		}
+		s = s[:cut] + "…"
+	}
+	return s
 }
