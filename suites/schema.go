@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"sort"
 
+	"github.com/copilotconf/copilotconf/matchers"
 	"github.com/copilotconf/copilotconf/schemas"
 )
 
@@ -131,14 +132,7 @@ var _ = describe("Schema", func() {
 		for _, s := range sampleResponses(t) {
 			for _, e := range entitiesIn(s) {
 				for name, v := range timestampsOf(e) {
-					ts, err := parseTimestamp(v)
-					if err != nil {
-						t.Errorf("%s: %s: %v", e.where, name, err)
-						continue
-					}
-					if _, offset := ts.Zone(); offset != 0 {
-						t.Errorf("%s: %s is %s, expected UTC (offset Z or +00:00)", e.where, name, jsonText(v, true))
-					}
+					t.check(e.where+": "+name, v, matchers.BeUTCDateTimeOffset())
 				}
 			}
 		}
@@ -160,8 +154,8 @@ var _ = describe("Schema", func() {
 		Requirement: "gives the exact @odata.type of the resource whenever it writes one"}, func(t *T) {
 		for _, s := range sampleResponses(t) {
 			for _, e := range entitiesIn(s) {
-				if v, ok := e.obj["@odata.type"]; ok && v != odataTypes[e.kind] {
-					t.Errorf("%s: expected @odata.type %q, got %s", e.where, odataTypes[e.kind], jsonText(v, true))
+				if _, ok := e.obj["@odata.type"]; ok {
+					t.check(e.where, e.obj, matchers.HaveODataType(odataTypes[e.kind]))
 				}
 			}
 		}
