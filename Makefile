@@ -1,4 +1,4 @@
-.PHONY: test lint conformance serve mutation
+.PHONY: test lint conformance serve mutation bench-latency
 
 # All tests, as CI runs them.
 test:
@@ -20,3 +20,7 @@ serve:
 # Every fault of the reference server against the suite: the matrix and the score.
 mutation:
 	go run . mutation
+
+# A full run against the reference server answering 100 ms late: wall time of three runs.
+bench-latency:
+	scripts/bench-latency.sh 100ms 3

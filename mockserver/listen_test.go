@@ -5,6 +5,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"regexp"
 	"strings"
 	"testing"
@@ -90,5 +91,28 @@ func TestListenErrors(t *testing.T) {
 	}
 	if _, err := Listen("127.0.0.1:notaport", Options{}); err == nil {
 		t.Errorf("Listen with a bad address succeeded")
+	}
+}
+
+// TestLatencyIsCutShortByTheClient: with Latency, a request whose client goes away gets no
+// answer and does not hold the handler.
+func TestLatencyIsCutShortByTheClient(t *testing.T) {
+	srv, err := New(Options{Token: "tok", Latency: time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	req := httptest.NewRequest(http.MethodGet, "/security/securityCopilot/workspaces/default/sessions", nil).WithContext(ctx)
+	req.Header.Set("Authorization", "Bearer tok")
+	rr := httptest.NewRecorder()
+	done := make(chan struct{})
+	go func() {
+		srv.ServeHTTP(rr, req)
+		close(done)
+	}()
+	cancel()
+	<-done // returns once the client is gone, not after an hour
+	if rr.Body.Len() != 0 {
+		t.Errorf("a request whose client went away got an answer: %q", rr.Body.String())
 	}
 }

@@ -27,6 +27,9 @@ type Options struct {
 	// Faults switches on deliberate non-conformances by name (see Faults). Empty: the server
 	// is conformant.
 	Faults []string
+	// Latency delays every answer, as a remote service would (0: none). A request whose client
+	// goes away meanwhile gets no answer.
+	Latency time.Duration
 }
 
 const defaultMaxBodyBytes = 1 << 20
@@ -36,6 +39,7 @@ type Server struct {
 	token        string
 	now          func() time.Time
 	maxBodyBytes int64
+	latency      time.Duration
 	workspaces   map[string]string // lower-cased id → id as configured
 	store        *store
 	nonce        string       // ties $skiptoken values to this server instance
@@ -51,6 +55,7 @@ func New(opts Options) (*Server, error) {
 		token:        opts.Token,
 		now:          opts.Now,
 		maxBodyBytes: opts.MaxBodyBytes,
+		latency:      opts.Latency,
 		workspaces:   make(map[string]string),
 	}
 	if s.now == nil {
@@ -111,6 +116,15 @@ type response struct {
 // ServeHTTP runs one request: common context, panic recovery, auth,
 // routing, the operation, then writeJSON.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if s.latency > 0 {
+		t := time.NewTimer(s.latency)
+		select {
+		case <-t.C:
+		case <-r.Context().Done():
+			t.Stop()
+			return
+		}
+	}
 	if s.faults != nil {
 		s.faults.ServeHTTP(w, r)
 		return

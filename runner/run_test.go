@@ -343,6 +343,7 @@ func TestUsageErrorsExitTwo(t *testing.T) {
 		{"validate without files", []string{"validate", "--kind", "session"}, "at least one FILE"},
 		{"validate missing file", []string{"validate", "--kind", "session", "does-not-exist.json"}, "cannot read does-not-exist.json"},
 		{"serve bad address", []string{"serve", "--addr", "nonsense"}, "invalid --addr"},
+		{"serve negative latency", []string{"serve", "--latency", "-1s"}, "--latency must not be negative"},
 		{"specs argument", []string{"specs", "extra"}, "specs takes no arguments"},
 	}
 	for _, c := range cases {

@@ -13,7 +13,7 @@ import (
 	"github.com/copilotconf/copilotconf/mockserver"
 )
 
-const serveSynopsis = "copilotconf serve [--addr 127.0.0.1:8080] [--token TOKEN] [--workspace ID,...] [--fault NAME,...] [--list-faults]"
+const serveSynopsis = "copilotconf serve [--addr 127.0.0.1:8080] [--token TOKEN] [--workspace ID,...] [--fault NAME,...] [--latency D] [--list-faults]"
 
 const serveHelp = `
 Runs the reference implementation of the API in the foreground until SIGINT or SIGTERM.
@@ -27,6 +27,7 @@ func serveCommand(args []string, stdio IO) error {
 	workspaces := fs.String("workspace", "default", "comma-separated workspace ids that exist")
 	faults := fs.String("fault", "", "switch deliberate non-conformances NAME[,NAME...] on (see --list-faults)")
 	listFaults := fs.Bool("list-faults", false, "list the faults and the specs each must break, then exit")
+	latency := fs.Duration("latency", 0, "delay every answer this long, as a remote service would")
 	rest, err := parseInterleaved(fs, args, stdio, serveSynopsis, serveHelp)
 	if err != nil {
 		return err
@@ -46,7 +47,10 @@ func serveCommand(args []string, stdio IO) error {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
-	inst, err := mockserver.Listen(*addr, mockserver.Options{Token: *token, Workspaces: ws, Faults: splitList(*faults)})
+	if *latency < 0 {
+		return usageErrorf("--latency must not be negative")
+	}
+	inst, err := mockserver.Listen(*addr, mockserver.Options{Token: *token, Workspaces: ws, Faults: splitList(*faults), Latency: *latency})
 	if err != nil {
 		return usageErrorf("%v", err)
 	}
