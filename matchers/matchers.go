@@ -189,8 +189,8 @@ func BeUTCDateTimeOffset() types.GomegaMatcher {
 		if err != nil {
 			return false, fmt.Sprintf("%q is not an RFC 3339 timestamp with an offset", s), nil
 		}
-		if m := fraction.FindStringSubmatch(s); m != nil && len(m[1]) > 12 {
-			return false, fmt.Sprintf("%q has %d fractional-second digits; Edm.DateTimeOffset allows at most 12", s, len(m[1])), nil
+		if n := schemas.FractionalDigits(s); n > 12 {
+			return false, fmt.Sprintf("%q has %d fractional-second digits; Edm.DateTimeOffset allows at most 12", s, n), nil
 		}
 		if _, offset := ts.Zone(); offset != 0 {
 			return false, fmt.Sprintf("%q is not in UTC", s), nil
@@ -198,8 +198,6 @@ func BeUTCDateTimeOffset() types.GomegaMatcher {
 		return true, "", nil
 	}}
 }
-
-var fraction = regexp.MustCompile(`:[0-9]{2}\.([0-9]+)`)
 
 // contextSelect drops a $select list from the entity-set segment of a context fragment.
 var contextSelect = regexp.MustCompile(`(/sessions|/prompts)\([^)']*\)`)

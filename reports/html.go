@@ -68,8 +68,8 @@ func HTML(run *results.Run) ([]byte, error) {
 		Run: htmlRun{Tool: run.Tool, RunID: run.RunID, Finished: run.Finished.UTC().Format("2006-01-02 15:04:05 UTC"),
 			Target: run.Target, Implementation: run.Implementation, Mode: describeMode(run.Mode), Stopped: run.Stopped,
 			Catalog: run.CatalogDigest()},
-		Claim: claim, Unclaimed: nonNilStrings(run.Unclaimed()), Counts: run.Count(nil),
-		Causes: nonNilGroups(run.Groups(results.Blocked)),
+		Claim: claim, Unclaimed: run.Unclaimed(), Counts: run.Count(nil),
+		Causes: run.Groups(results.Blocked),
 	}
 	for _, level := range results.Levels {
 		v.Levels = append(v.Levels, htmlLevel{Name: level, Claimed: claim.Includes(level),
@@ -114,11 +114,4 @@ func nonNilStrings(s []string) []string {
 		return []string{}
 	}
 	return s
-}
-
-func nonNilGroups(g []results.Group) []results.Group {
-	if g == nil {
-		return []results.Group{}
-	}
-	return g
 }

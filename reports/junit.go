@@ -11,23 +11,23 @@ import (
 
 // The JUnit document, as CI tools (GitHub, GitLab, Azure Pipelines, Jenkins) read it.
 type junitSuites struct {
-	XMLName  xml.Name     `xml:"testsuites"`
-	Name     string       `xml:"name,attr"`
-	Tests    int          `xml:"tests,attr"`
-	Failures int          `xml:"failures,attr"`
-	Errors   int          `xml:"errors,attr"`
-	Skipped  int          `xml:"skipped,attr"`
-	Time     float64      `xml:"time,attr"`
-	Suites   []junitSuite `xml:"testsuite"`
+	XMLName xml.Name `xml:"testsuites"`
+	junitCounts
+	Suites []junitSuite `xml:"testsuite"`
+}
+
+// junitCounts are the attributes testsuites and testsuite share.
+type junitCounts struct {
+	Name     string  `xml:"name,attr"`
+	Tests    int     `xml:"tests,attr"`
+	Failures int     `xml:"failures,attr"`
+	Errors   int     `xml:"errors,attr"`
+	Skipped  int     `xml:"skipped,attr"`
+	Time     float64 `xml:"time,attr"`
 }
 
 type junitSuite struct {
-	Name       string          `xml:"name,attr"`
-	Tests      int             `xml:"tests,attr"`
-	Failures   int             `xml:"failures,attr"`
-	Errors     int             `xml:"errors,attr"`
-	Skipped    int             `xml:"skipped,attr"`
-	Time       float64         `xml:"time,attr"`
+	junitCounts
 	Timestamp  string          `xml:"timestamp,attr"`
 	Properties []junitProperty `xml:"properties>property"`
 	Cases      []junitCase     `xml:"testcase"`
@@ -68,9 +68,8 @@ type junitSkipped struct {
 // run is a warning: a property and the detail in system-out.
 func JUnit(run *results.Run) ([]byte, error) {
 	suite := junitSuite{
-		Name:      "copilotconf",
-		Timestamp: run.Started.UTC().Format("2006-01-02T15:04:05"),
-		Time:      run.Finished.Sub(run.Started).Seconds(),
+		junitCounts: junitCounts{Name: "copilotconf", Time: run.Finished.Sub(run.Started).Seconds()},
+		Timestamp:   run.Started.UTC().Format("2006-01-02T15:04:05"),
 		Properties: []junitProperty{
 			{"copilotconf.version", run.Tool.Version},
 			{"copilotconf.runId", run.RunID},
@@ -109,8 +108,7 @@ func JUnit(run *results.Run) ([]byte, error) {
 			suite.Skipped++
 		}
 	}
-	doc := junitSuites{Name: "copilotconf", Tests: suite.Tests, Failures: suite.Failures, Errors: suite.Errors,
-		Skipped: suite.Skipped, Time: suite.Time, Suites: []junitSuite{suite}}
+	doc := junitSuites{junitCounts: suite.junitCounts, Suites: []junitSuite{suite}}
 	b, err := xml.MarshalIndent(doc, "", "  ")
 	if err != nil {
 		return nil, err

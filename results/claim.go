@@ -53,7 +53,7 @@ func (r *Run) LevelHolds(level string) bool {
 
 // Unclaimed explains, for each level that does not hold, what kept it from the claim.
 func (r *Run) Unclaimed() []string {
-	var out []string
+	out := []string{}
 	for _, level := range Levels {
 		if r.LevelHolds(level) {
 			continue
@@ -162,7 +162,7 @@ func (r *Run) Report() ConformanceReport {
 		Target:             ReportTarget{URL: r.Target.URL, Workspace: r.Target.Workspace},
 		Mode:               r.Mode,
 		Claim:              claim,
-		Unclaimed:          nonNilStrings(r.Unclaimed()),
+		Unclaimed:          r.Unclaimed(),
 		Stopped:            r.Stopped,
 		Blocked:            []Group{},
 	}
@@ -219,11 +219,4 @@ func (rep ConformanceReport) Outcomes() map[string]Outcome {
 		}
 	}
 	return out
-}
-
-func nonNilStrings(s []string) []string {
-	if s == nil {
-		return []string{}
-	}
-	return s
 }

@@ -313,7 +313,7 @@ type Group struct {
 // Groups groups the specs that ended in o by their reason, the largest group first.
 func (r *Run) Groups(o Outcome) []Group {
 	index := map[string]int{}
-	var groups []Group
+	groups := []Group{}
 	for _, s := range r.Specs {
 		if s.Outcome != o {
 			continue

@@ -32,7 +32,7 @@ func runCommand(args []string, stdio IO) int {
 // run carries out a parsed run: selection, target, preflight, suites, reports, summary.
 func run(o runOptions, stdio IO) (*results.Run, int, error) {
 	started := time.Now()
-	plan := suites.Plan(o.suiteConfig(), "")
+	plan := suites.Plan(o.suiteConfig())
 	if err := checkLabels(o.labelFilter, plan.Specs); err != nil {
 		return nil, 0, err
 	}
@@ -53,7 +53,12 @@ func run(o runOptions, stdio IO) (*results.Run, int, error) {
 	}
 	if err := preflight(t.preflight, o.workspace, o.sessionID); err != nil {
 		reason := "preflight failed: " + oneLine(err.Error())
-		r := newRun(o, info, started, suites.Plan(o.suiteConfig(), reason).Outcomes)
+		for i := range plan.Outcomes {
+			if plan.Outcomes[i].Selected {
+				plan.Outcomes[i].Reason = reason
+			}
+		}
+		r := newRun(o, info, started, plan.Outcomes)
 		r.Stopped, r.Preflight = reason, oneLine(err.Error())
 		if werr := writeReports(o.reportDir, r, nil, t.client.Redact); werr != nil {
 			fmt.Fprintf(stdio.Stderr, "copilotconf: writing reports: %s\n", oneLine(werr.Error()))

@@ -24,7 +24,7 @@ func specsCommand(args []string, stdio IO) error {
 	if len(rest) > 0 {
 		return usageErrorf("specs takes no arguments, got %q", rest[0])
 	}
-	plan := suites.Plan(types.NewDefaultSuiteConfig(), "")
+	plan := suites.Plan(types.NewDefaultSuiteConfig())
 	specs := plan.Specs
 	if *asJSON {
 		type row struct {

@@ -224,3 +224,15 @@ func comparePointers(a, b string) int {
 func oneLine(s string) string {
 	return strings.ReplaceAll(s, "\n", " ")
 }
+
+// fractionalSeconds finds the fractional seconds of a date-time.
+var fractionalSeconds = regexp.MustCompile(`[Tt][0-9]{2}:[0-9]{2}:[0-9]{2}\.([0-9]+)`)
+
+// FractionalDigits returns how many fractional-second digits a date-time string carries
+// (Edm.DateTimeOffset allows at most 12).
+func FractionalDigits(ts string) int {
+	if m := fractionalSeconds.FindStringSubmatch(ts); m != nil {
+		return len(m[1])
+	}
+	return 0
+}

@@ -8,7 +8,6 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	"mime"
 	"net/http"
-	"regexp"
 	"sort"
 	"strings"
 	"time"
@@ -142,23 +141,6 @@ func expectJSONMediaType(t *T, ex *httpclient.Exchange) {
 	}
 }
 
-// contextFragment returns the part of an @odata.context after "#", with a $select list on the
-// first entity-set segment removed: "…/sessions(displayName)/$entity" → "…/sessions/$entity".
-func contextFragment(obj map[string]any) (string, bool) {
-	GinkgoHelper()
-	ctx, ok := obj["@odata.context"].(string)
-	if !ok {
-		return "", false
-	}
-	i := strings.Index(ctx, "$metadata#")
-	if i < 0 {
-		return ctx, true
-	}
-	return selectList.ReplaceAllString(ctx[i+len("$metadata#"):], "$1"), true
-}
-
-var selectList = regexp.MustCompile(`(/sessions|/prompts)\([^)']*\)`)
-
 // expectContext checks that @odata.context is present and its fragment is want.
 func expectContext(t *T, what string, obj map[string]any, want string) {
 	GinkgoHelper()
@@ -276,14 +258,11 @@ func parseTimestamp(v any) (time.Time, error) {
 	if err != nil {
 		return time.Time{}, fmt.Errorf("%q is not an RFC 3339 timestamp with an offset", s)
 	}
-	if m := fractionDigits.FindStringSubmatch(s); m != nil && len(m[1]) > 12 {
-		return time.Time{}, fmt.Errorf("%q has %d fractional-second digits; Edm.DateTimeOffset allows at most 12", s, len(m[1]))
+	if n := schemas.FractionalDigits(s); n > 12 {
+		return time.Time{}, fmt.Errorf("%q has %d fractional-second digits; Edm.DateTimeOffset allows at most 12", s, n)
 	}
 	return ts, nil
 }
-
-// fractionDigits finds the fractional seconds of a timestamp.
-var fractionDigits = regexp.MustCompile(`:[0-9]{2}\.([0-9]+)`)
 
 // expectTimestamp parses obj[name] and records a problem if it is not a timestamp.
 func expectTimestamp(t *T, what string, obj map[string]any, name string) (time.Time, bool) {

@@ -6,8 +6,6 @@ import (
 	"github.com/copilotconf/copilotconf/schemas"
 )
 
-var promptProperties = []string{"id", "type", "content", "skillName", "inputs", "skillInputDescriptors", "createdDateTime", "lastModifiedDateTime"}
-
 var _ = describe("Get prompt", func() {
 	conformance(Spec{ID: "PROMPT-GET-01", Level: Core, Operation: GetPrompt, Doc: DocGetPrompt, Needs: NeedsObjects,
 		Requirement: "returns 200 with the values create returned, valid against the prompt schema"}, func(t *T) {

@@ -103,23 +103,13 @@ func reportProgress(r SpecReport) {
 // progressMark is the character Progress shows for a spec that ended ("" for one the
 // selection left out).
 func progressMark(r SpecReport) string {
-	switch {
-	case r.State == types.SpecStatePassed:
-		return "."
-	case r.State == types.SpecStateSkipped && r.Failure.Message == "":
-		return ""
-	case r.State == types.SpecStateSkipped && hasEntry(r, UnhealthyEntry):
-		return "!"
-	case r.State == types.SpecStateSkipped || r.State == types.SpecStatePending:
-		return "s"
-	case r.State.Is(types.SpecStateInterrupted | types.SpecStateAborted | types.SpecStateTimedout):
-		return "!"
-	case hasEntry(r, ThrottledEntry):
-		return "T"
-	case detailsOf(r).Cause != nil:
-		return "B"
+	if r.State == types.SpecStateSkipped && r.Failure.Message == "" {
+		return "" // left out by the selection, or never started
 	}
-	return "F"
+	rs := results.Spec{Selected: true}
+	judge(&rs, r, types.SuiteConfig{}, "")
+	return map[results.Outcome]string{results.Passed: ".", results.Failed: "F", results.Blocked: "B",
+		results.Throttled: "T", results.Skipped: "s", results.NotRun: "!"}[rs.Outcome]
 }
 
 func env() *environment {
@@ -160,20 +150,20 @@ func Run(cfg Config, suiteCfg types.SuiteConfig, reporterCfg types.ReporterConfi
 
 // Catalog lists every spec without sending a request.
 func Catalog() ([]Spec, error) {
-	return Plan(types.NewDefaultSuiteConfig(), "").Specs, nil
+	return Plan(types.NewDefaultSuiteConfig()).Specs, nil
 }
 
 // Plan walks the spec tree without running anything: the catalogue, and for each spec
-// whether suiteCfg selects it. Selected specs are "not run" with the reason notRun, the
-// others skipped. It may be called before Run.
-func Plan(suiteCfg types.SuiteConfig, notRun string) Result {
+// whether suiteCfg selects it. Selected specs are "not run" (a run that stops before the
+// specs gives the reason), the others skipped. It may be called before Run.
+func Plan(suiteCfg types.SuiteConfig) Result {
 	formatter.ColorableStdOut = io.Discard
 	report := PreviewSpecs(suiteDescription)
-	res := Result{Report: report, Specs: registeredSpecs(), Stopped: notRun}
-	res.Outcomes = outcomes(report, res.Specs, suiteCfg, notRun)
+	res := Result{Report: report, Specs: registeredSpecs()}
+	res.Outcomes = outcomes(report, res.Specs, suiteCfg, "")
 	for i := range res.Outcomes {
 		if o := &res.Outcomes[i]; o.Selected {
-			o.Outcome, o.Reason, o.Problems, o.Exchanges, o.Cause, o.Message = results.NotRun, notRun, nil, nil, nil, ""
+			o.Outcome, o.Reason, o.Problems, o.Exchanges, o.Cause, o.Message = results.NotRun, "", nil, nil, nil, ""
 		}
 	}
 	return res
