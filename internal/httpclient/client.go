@@ -96,6 +96,9 @@ type Client struct {
 	stats          counters
 	breaker        *breaker
 	seq            atomic.Uint64
+	pause          pause
+	writeBudget    writeBudget
+	inFlight       inFlight
 
 	redMu      sync.Mutex
 	redCache   *redactor
@@ -295,6 +298,12 @@ func (c *Client) Do(ctx context.Context, req Request) (ex *Exchange) {
 		ex.Err = err
 		return ex
 	}
+	if release, err := c.reserveWrite(ctx, ex.Method); err != nil {
+		ex.Err = err
+		return ex
+	} else if release != nil {
+		defer release() // after count: the write is confirmed or not by then
+	}
 	if err := c.breaker.refuse(); err != nil {
 		ex.Err = err
 		return ex
@@ -438,6 +447,9 @@ func (c *Client) run(ctx context.Context, ex *Exchange, target *url.URL, body []
 			return
 		}
 		ex.Attempts[n].Waited = wait
+		if isThrottleAnswer(res) {
+			c.pause.extend(wait)
+		}
 		if err := c.sleep(ctx, wait); err != nil {
 			if ex.Err == nil {
 				ex.Err = fmt.Errorf("waiting %s to retry: %w", wait, err)
@@ -454,9 +466,14 @@ func (c *Client) attempt(ctx context.Context, ex *Exchange, target *url.URL, bod
 	if err := ctx.Err(); err != nil {
 		return attemptResult{err: fmt.Errorf("before sending: %w", err), final: true}
 	}
+	if err := c.pause.wait(ctx, c.sleep); err != nil {
+		return attemptResult{err: fmt.Errorf("waiting for the target's Retry-After: %w", err), final: true}
+	}
 	if err := c.limiter.wait(ctx, c.sleep); err != nil {
 		return attemptResult{err: fmt.Errorf("waiting for the rate limit: %w", err), final: true}
 	}
+	c.inFlight.begin()
+	defer c.inFlight.end()
 	actx, cancel := context.WithTimeout(ctx, c.requestTimeout)
 	defer cancel()
 	var rd io.Reader

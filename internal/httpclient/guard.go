@@ -38,6 +38,8 @@ type Stats struct {
 	Throttled int64 // responses 429 or 503 (each retried or given up on)
 	GaveUp    int64 // requests whose retry budget ran out on 429/503
 	Writes    int64 // POST requests answered 2xx (objects the target says it created)
+	// PeakInFlight is the most attempts that were on the wire at once.
+	PeakInFlight int64
 }
 
 type counters struct {
@@ -47,7 +49,7 @@ type counters struct {
 // Stats returns the counters so far.
 func (c *Client) Stats() Stats {
 	return Stats{Requests: c.stats.requests.Load(), Throttled: c.stats.throttled.Load(),
-		GaveUp: c.stats.gaveUp.Load(), Writes: c.stats.writes.Load()}
+		GaveUp: c.stats.gaveUp.Load(), Writes: c.stats.writes.Load(), PeakInFlight: c.inFlight.peak.Load()}
 }
 
 func (c *Client) count(ex *Exchange) {
@@ -66,6 +68,22 @@ func (c *Client) count(ex *Exchange) {
 	if ex.Method == http.MethodPost && ex.Status >= 200 && ex.Status < 300 {
 		c.stats.writes.Add(1)
 	}
+}
+
+// reserveWrite holds a POST back while the POSTs in flight could use up the write budget, and
+// refuses it once they did. release (nil without a budget) ends the reservation.
+func (c *Client) reserveWrite(ctx context.Context, method string) (release func(), err error) {
+	if c.maxWrites <= 0 || method != http.MethodPost {
+		return nil, nil
+	}
+	release, ok, err := c.writeBudget.reserve(ctx, c.maxWrites, c.stats.writes.Load)
+	if err != nil {
+		return nil, fmt.Errorf("waiting for the writes in flight (--max-writes): %w", err)
+	}
+	if !ok {
+		return nil, c.refuse(method)
+	}
+	return release, nil
 }
 
 // refuse returns why a request must not be sent at all, or nil.
