@@ -38,6 +38,9 @@ func Console(w io.Writer, run *results.Run, reportDir string) {
 	if run.Stopped != "" {
 		fmt.Fprintf(w, "Run stopped: %s\n", run.Stopped)
 	}
+	if t := run.Traffic; t.Requests > 0 {
+		fmt.Fprintf(w, "Requests: %d sent, at most %d at once, %s\n", t.Requests, t.PeakInFlight, plural(t.Workers, "worker process", "worker processes"))
+	}
 	fmt.Fprintf(w, "Throttling: %d responses were 429/503 and retried; %d specs gave up (throttled)\n", run.Retried, len(run.With(results.Throttled)))
 	if run.Mode.ReadOnly {
 		fmt.Fprintln(w, "Read-only mode: nothing was written")
@@ -112,4 +115,12 @@ func wrapIDs(ids []string, indent string) string {
 		}
 	}
 	return strings.Join(append(lines, line), "\n")
+}
+
+// plural writes n with the singular or plural noun.
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
 }

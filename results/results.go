@@ -71,6 +71,16 @@ type Run struct {
 	Created []CreatedObject `json:"created"`
 	// Retried counts the responses that were 429/503 and retried.
 	Retried int `json:"retried"`
+	// Traffic is how the run used the target.
+	Traffic Traffic `json:"traffic"`
+}
+
+// Traffic counts a run's requests: how many, how many were on the wire at once at most, and
+// over how many worker processes the specs were spread.
+type Traffic struct {
+	Requests     int `json:"requests"`
+	PeakInFlight int `json:"peakInFlight"`
+	Workers      int `json:"workers"`
 }
 
 // Tool names the program that made the run.

@@ -41,6 +41,7 @@ type runOptions struct {
 	sessionID                        string
 	maxWrites, maxPages              int
 	maxTransportFailures             int
+	procs                            int
 	seed                             int64
 	rate                             float64
 	maxBody                          byteSize
@@ -78,6 +79,8 @@ func parseRunOptions(args []string, stdio IO) (runOptions, error) {
 
 	fs.BoolVar(&o.readOnly, "read-only", false, "never write: skip the specs that must write, refuse POST/PATCH/PUT/DELETE in the HTTP layer, and check existing sessions and prompts")
 	fs.StringVar(&o.sessionID, "session-id", "", "with --read-only: the existing session (ideally with prompts) to check")
+	procsDefault, procsEnvErr := strconv.Atoi(env("COPILOTCONF_PROCS", "0"))
+	fs.IntVar(&o.procs, "procs", procsDefault, "spread the specs over this many worker processes (0: the number of CPUs against the embedded server, "+strconv.Itoa(remoteProcs)+" against a --target; 1: one process, one request at a time)")
 	fs.IntVar(&o.maxWrites, "max-writes", 20, "stop creating objects after this many (the API has no DELETE)")
 
 	fs.IntVar(&o.maxPages, "max-pages", 500, "how many pages a spec follows before it calls the paging endless (raise it for tenants with many sessions)")
@@ -100,6 +103,9 @@ func parseRunOptions(args []string, stdio IO) (runOptions, error) {
 	rest, err := parseInterleaved(fs, args, stdio, runSynopsis, runHelp)
 	if err != nil {
 		return o, err
+	}
+	if procsEnvErr != nil && !flagGiven(fs, "procs") {
+		return o, usageErrorf("invalid COPILOTCONF_PROCS %q: want a whole number", env("COPILOTCONF_PROCS", ""))
 	}
 	if len(rest) > 0 {
 		return o, usageErrorf("run takes no arguments, got %q (did you mean --target %s?)", rest[0], rest[0])
@@ -151,6 +157,8 @@ func (o *runOptions) validate() error {
 		return usageErrorf("--max-pages must be at least 2")
 	case o.maxTransportFailures < 0:
 		return usageErrorf("--max-transport-failures must not be negative (0 turns the breaker off)")
+	case o.procs < 0:
+		return usageErrorf("--procs must not be negative (0: the default, 1: no parallelism)")
 	case o.maxWrites < 1:
 		return usageErrorf("--max-writes must be at least 1 (use --read-only to write nothing)")
 	case o.maxBody < 1024:

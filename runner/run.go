@@ -51,34 +51,32 @@ func run(o runOptions, stdio IO) (*results.Run, int, error) {
 		runID: randomHex(4), target: t.client.Redact(redactURL(t.url)), workspace: o.workspace,
 		auth: t.describeAuth(), proxy: t.proxy, insecure: o.insecure, readOnly: o.readOnly,
 	}
-	if err := preflight(t.preflight, o.workspace, o.sessionID); err != nil {
-		reason := "preflight failed: " + oneLine(err.Error())
-		for i := range plan.Outcomes {
-			if plan.Outcomes[i].Selected {
-				plan.Outcomes[i].Reason = reason
-			}
-		}
-		r := newRun(o, info, started, plan.Outcomes)
-		r.Stopped, r.Preflight = reason, oneLine(err.Error())
-		if werr := writeReports(o.reportDir, r, nil, t.client.Redact); werr != nil {
-			fmt.Fprintf(stdio.Stderr, "copilotconf: writing reports: %s\n", oneLine(werr.Error()))
-		}
-		return r, 0, err
-	}
 	validator, err := schemas.New()
 	if err != nil {
 		return nil, 0, fmt.Errorf("compiling the embedded schemas: %w", err)
 	}
 	console := redactingWriter{stdio.Stdout, t.client.Redact}
-	info.printHeader(console, t.description)
+	var preflightErr error
 	cfg := suites.Config{
 		Client: t.client, Validator: validator, Workspace: o.workspace, RunID: info.runID,
 		ClockSkew: o.clockSkew, Out: io.Discard, Progress: console, ReadOnly: o.readOnly, SessionID: o.sessionID, MaxPages: o.maxPages,
+		Procs: o.workers(plan.Outcomes), Worker: startWorker,
+		// The preflight runs while the workers of a parallel run start.
+		BeforeSpecs: func() error {
+			if preflightErr = preflight(t.preflight, o.workspace, o.sessionID); preflightErr != nil {
+				return preflightErr
+			}
+			info.printHeader(console, t.description)
+			return nil
+		},
 	}
 	if o.verbose {
 		cfg.Out, cfg.Progress = console, nil
 	}
 	result, err := suites.Run(cfg, o.suiteConfig(), o.reporterConfig())
+	if preflightErr != nil {
+		return stoppedByPreflight(o, info, started, plan.Outcomes, t, preflightErr, stdio)
+	}
 	if err != nil {
 		return nil, 0, err
 	}
@@ -89,7 +87,9 @@ func run(o runOptions, stdio IO) (*results.Run, int, error) {
 		r.Stopped = oneLine(unhealthy.Error())
 	}
 	r.Created = append(r.Created, result.Created...)
-	r.Retried = int(t.client.Stats().Throttled)
+	stats := t.client.Stats()
+	r.Retried = int(stats.Throttled)
+	r.Traffic = results.Traffic{Requests: int(stats.Requests), PeakInFlight: int(stats.PeakInFlight), Workers: cfg.Procs}
 	if err := writeReports(o.reportDir, r, &result.Report, t.client.Redact); err != nil {
 		return r, 0, &exitError{code: ExitFailed, err: fmt.Errorf("writing reports: %w", err)}
 	}
@@ -106,6 +106,23 @@ func run(o runOptions, stdio IO) (*results.Run, int, error) {
 		return r, ExitFailed, nil
 	}
 	return r, ExitOK, nil
+}
+
+// stoppedByPreflight ends a run whose target the preflight refused: reports in which every
+// selected spec is not run, with the reason, and the preflight's error (exit 3).
+func stoppedByPreflight(o runOptions, info runInfo, started time.Time, planned []results.Spec, t *target, err error, stdio IO) (*results.Run, int, error) {
+	reason := "preflight failed: " + oneLine(err.Error())
+	for i := range planned {
+		if planned[i].Selected {
+			planned[i].Reason = reason
+		}
+	}
+	r := newRun(o, info, started, planned)
+	r.Stopped, r.Preflight = reason, oneLine(err.Error())
+	if werr := writeReports(o.reportDir, r, nil, t.client.Redact); werr != nil {
+		fmt.Fprintf(stdio.Stderr, "copilotconf: writing reports: %s\n", oneLine(werr.Error()))
+	}
+	return r, 0, err
 }
 
 // appendFile appends s to the file at path, creating it when missing.

@@ -76,10 +76,10 @@ func runName(purpose string) string {
 func unknownID() string { return uuid.New() }
 
 // window is the span of time in which the target handled a request.
-type window struct{ from, to time.Time }
+type window struct{ From, To time.Time }
 
 func windowOf(ex *httpclient.Exchange) window {
-	return window{from: ex.Started, to: ex.Started.Add(ex.Duration)}
+	return window{From: ex.Started, To: ex.Started.Add(ex.Duration)}
 }
 
 // httpRequest is the request type of the shared client.

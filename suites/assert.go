@@ -279,7 +279,7 @@ func expectTimestamp(t *T, what string, obj map[string]any, name string) (time.T
 func expectWithin(t *T, what string, ts time.Time, w window) {
 	GinkgoHelper()
 	skew := env().cfg.ClockSkew
-	from, to := w.from.Add(-skew), w.to.Add(skew)
+	from, to := w.From.Add(-skew), w.To.Add(skew)
 	if ts.Before(from) || ts.After(to) {
 		t.Errorf("%s: expected a time between %s and %s (the request window ± %s clock skew), got %s",
 			what, from.UTC().Format(time.RFC3339Nano), to.UTC().Format(time.RFC3339Nano), skew, ts.UTC().Format(time.RFC3339Nano))

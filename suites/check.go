@@ -118,7 +118,7 @@ func (t *T) Uses(exchanges ...*httpclient.Exchange) {
 		}
 		seen := false
 		for _, have := range t.exchanges {
-			if have == ex {
+			if have == ex || (ex.Seq != 0 && have.Seq == ex.Seq) {
 				seen = true
 				break
 			}
@@ -139,7 +139,7 @@ const UnhealthyEntry = "copilotconf-unhealthy"
 // check now, the target can no longer answer.
 func (t *T) skipIfUnhealthy() {
 	GinkgoHelper()
-	if err := env().client.Unhealthy(); err != nil {
+	if err := env().unhealthy(); err != nil {
 		AddReportEntry(UnhealthyEntry, err.Error(), ReportEntryVisibilityNever)
 		t.Skipf("not run: %v", err)
 	}
@@ -232,6 +232,15 @@ func exchangeRecord(ex *httpclient.Exchange) results.Exchange {
 	defer e.recordsMu.Unlock()
 	if r, ok := e.records[ex.Seq]; ok && ex.Seq != 0 {
 		return r
+	}
+	if e.link != nil && ex.Seq != 0 {
+		if r, ok := remoteRecord(e.link, ex.Seq); ok {
+			if e.records == nil {
+				e.records = map[uint64]results.Exchange{}
+			}
+			e.records[ex.Seq] = r
+			return r
+		}
 	}
 	c := e.client
 	r := results.Exchange{

@@ -37,7 +37,13 @@ func shared[F any](t *T, key string, build func(t *T) F) F {
 		c.items[key] = e
 	}
 	c.mu.Unlock()
-	e.once.Do(func() { e.value = build(t) })
+	e.once.Do(func() {
+		if l := env().link; l != nil {
+			e.value = sharedAcrossWorkers(t, l, key, build)
+			return
+		}
+		e.value = build(t)
+	})
 	return e.value.(F)
 }
 
@@ -47,14 +53,14 @@ type createdEntity struct {
 	Exchange *httpclient.Exchange
 	Body     map[string]any // nil when the response was not a JSON object
 	ID       string
-	existing bool
+	Existing bool
 	Op       string // "create session" or "create prompt"
 	Spec     string // the spec during which the create request ran
 }
 
 func (c createdEntity) ok() bool {
 	GinkgoHelper()
-	if c.existing {
+	if c.Existing {
 		return c.ID != ""
 	}
 	return c.Exchange != nil && c.Exchange.Status == http.StatusCreated && c.ID != ""
@@ -104,7 +110,7 @@ type namedSession struct {
 func documentedSession(t *T) namedSession {
 	GinkgoHelper()
 	if env().cfg.ReadOnly {
-		return existingSessions(t).withPrompts
+		return existingSessions(t).WithPrompts
 	}
 	return shared(t, "session-documented", func(t *T) namedSession {
 		name := runName("documented session · Sitzung Ünïcødé 会话 🛡️")
@@ -117,7 +123,7 @@ func documentedSession(t *T) namedSession {
 func plainSession(t *T) namedSession {
 	GinkgoHelper()
 	if env().cfg.ReadOnly {
-		return existingSessions(t).other
+		return existingSessions(t).Other
 	}
 	return shared(t, "session-plain", func(t *T) namedSession {
 		name := plainSessionName()
@@ -259,8 +265,8 @@ func disposableSession(t *T) createdEntity {
 
 // existing is what a read-only run found on the target.
 type existing struct {
-	withPrompts namedSession // --session-id, or the first listed session with the most prompts (up to 2)
-	other       namedSession // another listed session
+	WithPrompts namedSession // --session-id, or the first listed session with the most prompts (up to 2)
+	Other       namedSession // another listed session
 }
 
 // maxSessionProbes bounds how many listed sessions a read-only run asks for their prompts.
@@ -284,16 +290,16 @@ func existingSessions(t *T) existing {
 		asSession := func(ex *httpclient.Exchange, item map[string]any) namedSession {
 			id, _ := item["id"].(string)
 			name, _ := item["displayName"].(string)
-			return namedSession{createdEntity{Exchange: ex, Body: item, ID: id, existing: true}, name}
+			return namedSession{createdEntity{Exchange: ex, Body: item, ID: id, Existing: true}, name}
 		}
 		if id := env().cfg.SessionID; id != "" {
 			get := env().do(t.ctx, getRequest("get the session named by --session-id", sessionPath(id), nil))
 			v, _ := decodeJSON(get.ResponseBody)
 			obj, _ := v.(map[string]any)
 			if get.Status == http.StatusOK && obj != nil {
-				found.withPrompts = asSession(get, obj)
+				found.WithPrompts = asSession(get, obj)
 			} else {
-				found.withPrompts = namedSession{createdEntity: createdEntity{Exchange: get, existing: true}}
+				found.WithPrompts = namedSession{createdEntity: createdEntity{Exchange: get, Existing: true}}
 			}
 		} else {
 			best := -1
@@ -304,17 +310,17 @@ func existingSessions(t *T) existing {
 				s := asSession(list, item)
 				n := len(existingPrompts(t, s).ids())
 				if n > best {
-					best, found.withPrompts = n, s
+					best, found.WithPrompts = n, s
 				}
 			}
 			if best < 0 {
-				found.withPrompts = namedSession{createdEntity: createdEntity{Exchange: list, existing: true}}
+				found.WithPrompts = namedSession{createdEntity: createdEntity{Exchange: list, Existing: true}}
 			}
 		}
-		found.other = namedSession{createdEntity: createdEntity{Exchange: list, existing: true}}
+		found.Other = namedSession{createdEntity: createdEntity{Exchange: list, Existing: true}}
 		for _, item := range items {
-			if s := asSession(list, item); s.ID != "" && s.ID != found.withPrompts.ID {
-				found.other = s
+			if s := asSession(list, item); s.ID != "" && s.ID != found.WithPrompts.ID {
+				found.Other = s
 				break
 			}
 		}
@@ -327,7 +333,7 @@ func existingPrompts(t *T, s namedSession) promptPair {
 	GinkgoHelper()
 	return shared(t, "existing-prompts-"+s.ID, func(t *T) promptPair {
 		p := promptPair{Session: s,
-			First: createdEntity{existing: true}, Second: createdEntity{existing: true}}
+			First: createdEntity{Existing: true}, Second: createdEntity{Existing: true}}
 		if s.ID == "" {
 			return p
 		}
@@ -340,7 +346,7 @@ func existingPrompts(t *T, s namedSession) promptPair {
 			if !ok || i > 1 {
 				continue
 			}
-			c := createdEntity{Exchange: ex, Body: item, existing: true}
+			c := createdEntity{Exchange: ex, Body: item, Existing: true}
 			c.ID, _ = item["id"].(string)
 			p.Content[i], _ = item["content"].(string)
 			if i == 0 {

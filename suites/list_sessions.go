@@ -71,7 +71,7 @@ var _ = describe("List sessions", func() {
 		}
 	})
 
-	conformance(Spec{ID: "SESS-LIST-06", Level: OData, Operation: ListSessions, Doc: DocPaging, Needs: NeedsObjects,
+	conformance(Spec{ID: "SESS-LIST-06", Slow: true, Level: OData, Operation: ListSessions, Doc: DocPaging, Needs: NeedsObjects,
 		Requirement: "visits every session exactly once when next links are followed"}, func(t *T) {
 		want := mustSessions(t, documentedSession, plainSession)
 		window, ok := sessionWindow(want...)

@@ -58,7 +58,7 @@ var _ = describe("Protocol", func() {
 		authSpec("PROTO-AUTH-07", GetPrompt, NeedsNothing),
 	)
 
-	conformance(Spec{ID: "PROTO-ERROR-01", Level: Core, Operation: Protocol, Doc: DocErrors,
+	conformance(Spec{ID: "PROTO-ERROR-01", Slow: true, Level: Core, Operation: Protocol, Doc: DocErrors,
 		Requirement: "gives every error a body with non-empty string error.code and error.message"}, func(t *T) {
 		unauthenticated := operationRequests[ListSessions]()
 		unauthenticated.Auth = httpclient.AuthNone
@@ -114,7 +114,7 @@ var _ = describe("Protocol", func() {
 		expectRejected(t, "update prompt", http.MethodPatch, promptPath(p.Session.ID, p.Second.ID), body, http.StatusMethodNotAllowed)
 	})
 
-	conformance(Spec{ID: "PROTO-LIMIT-01", Level: Advisory, Operation: Protocol, Doc: DocODataProtocol, Needs: NeedsWrites,
+	conformance(Spec{ID: "PROTO-LIMIT-01", Slow: true, Level: Advisory, Operation: Protocol, Doc: DocODataProtocol, Needs: NeedsWrites,
 		Requirement: "refuses a request body of 5 MiB with 413 (or 400) and an OData error"}, func(t *T) {
 		huge := strings.Repeat("x", 5<<20)
 		body := mustJSON(map[string]any{"displayName": runName("oversized " + huge)})

@@ -91,6 +91,18 @@ type Spec struct {
 	Needs       Needs     `json:"needs"`
 	Requirement string    `json:"requirement"`
 	Doc         string    `json:"doc"`
+	// Slow marks a spec at the head of a long chain of requests (its own, or the shared objects
+	// many specs wait for): a parallel run starts it first (Ginkgo's SpecPriority).
+	Slow bool `json:"slow,omitempty"`
+}
+
+// decorators are the Ginkgo decorators of the spec: its labels and, when slow, its priority.
+func (s Spec) decorators() []any {
+	d := []any{Label(s.Labels()...)}
+	if s.Slow {
+		d = append(d, SpecPriority(1))
+	}
+	return d
 }
 
 // Labels returns the Ginkgo labels of the spec.
@@ -172,26 +184,28 @@ func describe(text string, body func()) bool {
 func conformance(s Spec, body func(t *T)) bool {
 	GinkgoHelper()
 	register(s)
-	return It(s.Text(), Label(s.Labels()...), func(ctx SpecContext) {
+	return It(s.Text(), append(s.decorators(), func(ctx SpecContext) {
+		claimSpec(ctx, s)
 		t := newT(ctx, s)
 		defer t.finish()
 		t.skipIfUnhealthy()
 		t.skipWritesInReadOnlyMode()
 		body(t)
-	})
+	})...)
 }
 
 // entry builds a DescribeTable entry for a spec; the table body receives the spec's T.
 func entry(s Spec, params ...any) TableEntry {
 	GinkgoHelper()
 	register(s)
-	args := append([]any{Label(s.Labels()...), s}, params...)
+	args := append(append(s.decorators(), s), params...)
 	return Entry(s.Text(), args...)
 }
 
 // runEntry adapts a table body taking (t, params) to Ginkgo's table function signature.
 func runEntry[P any](body func(t *T, p P)) func(ctx SpecContext, s Spec, p P) {
 	return func(ctx SpecContext, s Spec, p P) {
+		claimSpec(ctx, s)
 		t := newT(ctx, s)
 		defer t.finish()
 		t.skipIfUnhealthy()

@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os/exec"
 	"sync"
 	"time"
 
@@ -44,6 +45,13 @@ type Config struct {
 	ReadOnly bool
 	// SessionID names an existing session (ideally one with prompts) for a read-only run.
 	SessionID string
+	// Procs above 1 spreads the specs over that many worker processes (Ginkgo runs one suite
+	// per process); Worker starts one, with the given environment (see RunWorker).
+	Procs  int
+	Worker func(env []string) *exec.Cmd
+	// BeforeSpecs, when set, runs before any spec (a parallel run starts its workers
+	// meanwhile); when it fails no spec runs and Run returns its error.
+	BeforeSpecs func() error
 }
 
 // Result is what a run produced.
@@ -69,6 +77,10 @@ type environment struct {
 
 	recordsMu sync.Mutex
 	records   map[uint64]results.Exchange // rendered exchanges, by the client's sequence number
+
+	// link is set in a worker of a parallel run: requests, shared objects and spec reports go
+	// through the coordinator.
+	link *link
 }
 
 var (
@@ -86,6 +98,10 @@ var _ = ReportAfterSuite("copilotconf", func(r Report) {
 // reportProgress shows on Progress how a spec ended. Every top-level group registers it
 // (see describe): a top-level ReportAfterEach would not survive Plan's preview of the tree.
 func reportProgress(r SpecReport) {
+	if current != nil && current.link != nil {
+		sendReport(current.link, r)
+		return
+	}
 	if current == nil || current.cfg.Progress == nil {
 		return
 	}
@@ -120,13 +136,24 @@ func env() *environment {
 }
 
 func (e *environment) do(ctx context.Context, req httpclient.Request) *httpclient.Exchange {
+	if e.link != nil {
+		return e.link.do(ctx, req)
+	}
 	ex := e.client.Do(ctx, req)
 	e.ledger.observe(ex)
 	return ex
 }
 
-// Run runs the specs selected by suiteCfg against the configured target. Ginkgo allows one run
-// per process.
+// unhealthy says why the run's client stopped sending requests (the breaker opened), or nil.
+func (e *environment) unhealthy() error {
+	if e.link != nil {
+		return e.link.state()
+	}
+	return e.client.Unhealthy()
+}
+
+// Run runs the specs selected by suiteCfg against the configured target, in this process or,
+// with cfg.Procs above 1, over worker processes. Ginkgo allows one run per process.
 func Run(cfg Config, suiteCfg types.SuiteConfig, reporterCfg types.ReporterConfig) (Result, error) {
 	if cfg.Client == nil || cfg.Validator == nil {
 		return Result{}, errors.New("suites: Config needs a Client and a Validator")
@@ -139,6 +166,14 @@ func Run(cfg Config, suiteCfg types.SuiteConfig, reporterCfg types.ReporterConfi
 	}
 	if cfg.Out == nil {
 		cfg.Out = io.Discard
+	}
+	if cfg.Procs > 1 {
+		return runParallel(cfg, suiteCfg, reporterCfg)
+	}
+	if cfg.BeforeSpecs != nil {
+		if err := cfg.BeforeSpecs(); err != nil {
+			return Result{}, err
+		}
 	}
 	current = &environment{cfg: cfg, client: cfg.Client}
 	formatter.ColorableStdOut = cfg.Out

@@ -7,7 +7,7 @@ import (
 )
 
 var _ = describe("Update session", func() {
-	conformance(Spec{ID: "SESS-UPDATE-01", Level: Core, Operation: UpdateSession, Doc: DocUpdateSession, Needs: NeedsWrites,
+	conformance(Spec{ID: "SESS-UPDATE-01", Slow: true, Level: Core, Operation: UpdateSession, Doc: DocUpdateSession, Needs: NeedsWrites,
 		Requirement: "returns 200 with the updated session carrying the new displayName"}, func(t *T) {
 		u := updatedSession(t)
 		requireStatus(t, u.Patch, http.StatusOK)

@@ -48,6 +48,9 @@ func (b *breaker) observe(ex *Exchange) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	switch {
+	case b.open:
+		// Requests in flight when it opened end as they may; the reason stays the failures
+		// that opened it.
 	case isTransportFailure(ex):
 		b.run++
 		b.last = ex.Err

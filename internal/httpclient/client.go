@@ -12,6 +12,7 @@ import (
 	"math"
 	"net/http"
 	"net/url"
+	"runtime/debug"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -99,6 +100,7 @@ type Client struct {
 	pause          pause
 	writeBudget    writeBudget
 	inFlight       inFlight
+	largeBodies    chan struct{} // the one slot for reading a body over largeBody
 
 	redMu      sync.Mutex
 	redCache   *redactor
@@ -153,8 +155,9 @@ type Exchange struct {
 	Duration       time.Duration
 	Seq            uint64 // the client's sequence number of the exchange (0: never sent)
 
-	secrets  []string // per-request credentials to redact as well (AuthToken, explicit Authorization)
-	finalURL string   // URL of the final response when redirects were followed
+	secrets     []string  // per-request credentials to redact as well (AuthToken, explicit Authorization)
+	pausedUntil time.Time // the end of the client's Retry-After pause this request waited out itself
+	finalURL    string    // URL of the final response when redirects were followed
 }
 
 // HTTPStatus is the final status (0: no response), for the response matchers.
@@ -200,6 +203,7 @@ func New(cfg Config) (*Client, error) {
 		readOnly:       cfg.ReadOnly,
 		maxWrites:      cfg.MaxWrites,
 		breaker:        &breaker{limit: cfg.MaxTransportFailures},
+		largeBodies:    make(chan struct{}, 1),
 	}
 	if c.sleep == nil {
 		c.sleep = sleepContext
@@ -448,7 +452,7 @@ func (c *Client) run(ctx context.Context, ex *Exchange, target *url.URL, body []
 		}
 		ex.Attempts[n].Waited = wait
 		if isThrottleAnswer(res) {
-			c.pause.extend(wait)
+			ex.pausedUntil = c.pause.extend(wait)
 		}
 		if err := c.sleep(ctx, wait); err != nil {
 			if ex.Err == nil {
@@ -466,7 +470,7 @@ func (c *Client) attempt(ctx context.Context, ex *Exchange, target *url.URL, bod
 	if err := ctx.Err(); err != nil {
 		return attemptResult{err: fmt.Errorf("before sending: %w", err), final: true}
 	}
-	if err := c.pause.wait(ctx, c.sleep); err != nil {
+	if err := c.pause.wait(ctx, c.sleep, ex.pausedUntil); err != nil {
 		return attemptResult{err: fmt.Errorf("waiting for the target's Retry-After: %w", err), final: true}
 	}
 	if err := c.limiter.wait(ctx, c.sleep); err != nil {
@@ -507,12 +511,16 @@ func (c *Client) attempt(ctx context.Context, ex *Exchange, target *url.URL, bod
 	if limit < math.MaxInt64 {
 		limit++
 	}
-	data, err := readCapped(resp.Body, limit)
+	data, release, err := c.readBody(actx, resp.Body, limit)
+	defer release()
 	switch {
 	case int64(len(data)) > c.maxBody:
 		// The body is unusable; keep what a report shows, not the whole cap (a copy, so that
 		// the large buffer can go).
 		data = bytes.Clone(data[:min(c.maxBody, truncatedKeep)])
+		// Give the cap back to the system before the next hostile body takes it again: the
+		// run's memory stays near one cap.
+		defer debug.FreeOSMemory()
 		res.truncated = true
 		res.err = &bodyTooLargeError{limit: c.maxBody}
 		res.final = true
@@ -523,10 +531,44 @@ func (c *Client) attempt(ctx context.Context, ex *Exchange, target *url.URL, bod
 	return res
 }
 
+// largeBody is the size above which reading a response body takes the client's one large-body
+// slot: concurrent requests never hold more than one body of up to --max-body at a time, so
+// a run's memory stays near one cap however many requests are in flight.
+const largeBody = 1 << 20
+
+// readBody reads a response body to its end or to limit bytes. Beyond largeBody it waits for
+// the large-body slot; release gives the slot back once the caller has let the large buffer go.
+func (c *Client) readBody(ctx context.Context, r io.Reader, limit int64) (data []byte, release func(), err error) {
+	release = func() {}
+	if limit <= largeBody+1 {
+		data, err = readCapped(r, limit)
+		return data, release, err
+	}
+	head, err := readCapped(r, largeBody+1)
+	if err != nil || len(head) <= largeBody {
+		return head, release, err
+	}
+	select {
+	case c.largeBodies <- struct{}{}:
+	case <-ctx.Done():
+		return head, release, fmt.Errorf("waiting to read a body over %d bytes: %w", largeBody, ctx.Err())
+	}
+	// One buffer of the whole cap rather than a doubling series: a body that runs over it
+	// costs the cap once.
+	data = make([]byte, len(head), limit)
+	copy(data, head)
+	data, err = readOn(data, r, limit)
+	return data, func() { <-c.largeBodies }, err
+}
+
 // readCapped reads r to its end or to limit bytes, whichever comes first. Unlike io.ReadAll it
 // never grows its buffer past limit, so a body at the cap costs the cap, not twice it.
 func readCapped(r io.Reader, limit int64) ([]byte, error) {
-	buf := make([]byte, 0, min(limit, 512))
+	return readOn(make([]byte, 0, min(limit, 512)), r, limit)
+}
+
+// readOn appends what r holds to buf, up to limit bytes in all, growing buf only when it is full.
+func readOn(buf []byte, r io.Reader, limit int64) ([]byte, error) {
 	for int64(len(buf)) < limit {
 		if len(buf) == cap(buf) {
 			grown := make([]byte, len(buf), min(max(2*int64(cap(buf)), 512), limit))

@@ -19,23 +19,26 @@ type pause struct {
 	until time.Time
 }
 
-// extend makes every attempt wait at least d from now.
-func (p *pause) extend(d time.Duration) {
-	if d <= 0 {
-		return
-	}
+// extend makes every attempt wait at least d from now, and returns the end of the pause.
+func (p *pause) extend(d time.Duration) time.Time {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if at := time.Now().Add(d); at.After(p.until) {
 		p.until = at
 	}
+	return p.until
 }
 
-// wait blocks until the pause is over.
-func (p *pause) wait(ctx context.Context, sleep func(context.Context, time.Duration) error) error {
+// wait blocks until the pause is over. A request that has already waited out the pause up to
+// waited (the one that was told) only waits for what was added since.
+func (p *pause) wait(ctx context.Context, sleep func(context.Context, time.Duration) error, waited time.Time) error {
 	p.mu.Lock()
-	d := time.Until(p.until)
+	until := p.until
 	p.mu.Unlock()
+	if !until.After(waited) {
+		return nil
+	}
+	d := time.Until(until)
 	if d <= 0 {
 		return nil
 	}
