@@ -7,7 +7,10 @@
 //			LabelFilter: "core"})
 //	}
 //
-// Ginkgo runs one suite per process, so a test binary calls Run once.
+// Ginkgo runs one suite per process, so a test binary calls Run once. With Options.Procs above
+// 1 (the default on a machine with several CPUs) the suite runs in worker processes started from
+// the test binary itself: this package, once loaded, turns such a process into a worker before
+// any test runs.
 package conformance
 
 import (

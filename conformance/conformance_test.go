@@ -41,3 +41,31 @@ func TestRunAgainstAHandler(t *testing.T) {
 		t.Errorf("SESS-CREATE-01 against the handler: %s", s.Outcome)
 	}
 }
+
+// TestRunInWorkerProcesses spreads the whole suite over three processes started from this test
+// binary, against a clean handler: every spec passes, the requests overlap, and the shared
+// objects are created once, as in a serial run.
+func TestRunInWorkerProcesses(t *testing.T) {
+	h, err := mockserver.New(mockserver.Options{Token: "handler-token"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := &recorder{TB: t}
+	run := conformance.Run(rec, conformance.Options{Handler: h, Token: "handler-token", Strict: true, Procs: 3})
+	if run == nil || len(rec.errors) > 0 {
+		t.Fatalf("expected a clean run, got errors %q", rec.errors)
+	}
+	if c := run.Count(nil); c.Passed != len(run.Specs) {
+		t.Errorf("expected every spec to pass, got %s", c.Line())
+	}
+	if tr := run.Traffic; tr.Workers != 3 || tr.PeakInFlight < 2 {
+		t.Errorf("expected 3 workers with requests in flight together, got %+v", tr)
+	}
+	kinds := map[string]int{}
+	for _, c := range run.Created {
+		kinds[c.Kind]++
+	}
+	if kinds["session"] != 4 || kinds["prompt"] != 2 {
+		t.Errorf("expected the serial run's writes (4 sessions, 2 prompts), got %v", kinds)
+	}
+}

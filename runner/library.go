@@ -30,6 +30,11 @@ type Options struct {
 	ReportDir string
 	// Faults switches faults on in the embedded server (only without Target and Handler).
 	Faults string
+	// Procs spreads the specs over this many worker processes, started from the test binary
+	// itself (this package turns such a process into a worker as soon as it is loaded). 0: the
+	// number of CPUs against the embedded server, 4 against Target or Handler; 1: this process
+	// alone.
+	Procs int
 	// Args are further `copilotconf run` flags, such as "--max-writes", "5".
 	Args []string
 	// Out receives the console output; nil discards it.
@@ -68,6 +73,9 @@ func RunSuite(o Options) (*results.Run, int, error) {
 	add("--skip", o.Skip)
 	add("--report-dir", o.ReportDir)
 	add("--fault", o.Faults)
+	if o.Procs != 0 {
+		args = append(args, "--procs", strconv.Itoa(o.Procs))
+	}
 	if o.Strict {
 		args = append(args, "--strict")
 	}

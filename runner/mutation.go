@@ -12,6 +12,7 @@ import (
 	"runtime"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"text/tabwriter"
@@ -25,13 +26,16 @@ import (
 	"github.com/copilotconf/copilotconf/suites"
 )
 
-const mutationSynopsis = "copilotconf mutation [--fault NAME,...] [--skip REGEX] [--parallel N]"
+const mutationSynopsis = "copilotconf mutation [--fault NAME,...] [--skip REGEX] [--parallel N] [--procs N [--check-serial]]"
 
 const mutationHelp = `
 Proves that the checks can fail: runs the whole suite (strict) against the embedded server once
 clean, where nothing may fail, and once per fault, where every spec the fault declares must fail
 with a message naming its rule. Prints the matrix and the score:
 faults detected / faults, core and odata specs covered by a fault / core and odata specs.
+With --procs N each run spreads its specs over N worker processes; --check-serial then also
+runs everything serially and requires every spec of every run to end as it did there (the claim
+and the score follow from the outcomes).
 Exit codes: 0 clean control, every fault detected and every core/odata spec covered; 1 otherwise;
 2 usage error.
 `
@@ -45,6 +49,7 @@ type mutationRow struct {
 	exitCode int
 	err      error
 	detected bool
+	differs  []string // with --check-serial: specs that ended otherwise than in the serial run
 }
 
 func mutationCommand(args []string, stdio IO) int {
@@ -52,6 +57,8 @@ func mutationCommand(args []string, stdio IO) int {
 	only := fs.String("fault", "", "only these faults (default: all)")
 	skip := fs.String("skip", "", "skip specs whose text matches this regular expression, in every run")
 	parallel := fs.Int("parallel", 2*runtime.NumCPU(), "runs at the same time")
+	procs := fs.Int("procs", 1, "worker processes of each run (copilotconf run --procs)")
+	checkSerial := fs.Bool("check-serial", false, "with --procs above 1: run everything serially too and require the same outcome for every spec")
 	rest, err := parseInterleaved(fs, args, stdio, mutationSynopsis, mutationHelp)
 	if err != nil {
 		return report(err, stdio)
@@ -61,6 +68,12 @@ func mutationCommand(args []string, stdio IO) int {
 	}
 	if *parallel < 1 {
 		return report(usageErrorf("--parallel must be at least 1"), stdio)
+	}
+	if *procs < 1 {
+		return report(usageErrorf("--procs must be at least 1"), stdio)
+	}
+	if *checkSerial && *procs == 1 {
+		return report(usageErrorf("--check-serial compares runs with --procs above 1 to serial ones; give --procs"), stdio)
 	}
 	if _, err := regexp.Compile(*skip); err != nil {
 		return report(usageErrorf("invalid --skip regular expression: %v", err), stdio)
@@ -84,7 +97,11 @@ func mutationCommand(args []string, stdio IO) int {
 	}
 	started := time.Now()
 
-	control := runChild(self, filepath.Join(work, "control"), "", *skip)
+	control := runChild(self, filepath.Join(work, "control"), "", *skip, *procs)
+	var serialControl childRun
+	if *checkSerial {
+		serialControl = runChild(self, filepath.Join(work, "control-serial"), "", *skip, 1)
+	}
 	rows := make([]mutationRow, len(faults))
 	jobs := make(chan int)
 	var wg sync.WaitGroup
@@ -93,7 +110,12 @@ func mutationCommand(args []string, stdio IO) int {
 		go func() {
 			defer wg.Done()
 			for i := range jobs {
-				rows[i] = judge(faults[i], runChild(self, filepath.Join(work, faults[i].Name), faults[i].Name, *skip))
+				dir := filepath.Join(work, faults[i].Name)
+				run := runChild(self, dir, faults[i].Name, *skip, *procs)
+				rows[i] = judge(faults[i], run)
+				if *checkSerial {
+					rows[i].differs = differences(run, runChild(self, dir+"-serial", faults[i].Name, *skip, 1))
+				}
 			}
 		}()
 	}
@@ -102,8 +124,11 @@ func mutationCommand(args []string, stdio IO) int {
 	}
 	close(jobs)
 	wg.Wait()
+	if *checkSerial {
+		control.differs = differences(control, serialControl)
+	}
 
-	ok := printMutation(stdio.Stdout, control, rows, specs, *only == "", time.Since(started))
+	ok := printMutation(stdio.Stdout, control, rows, specs, *only == "", *checkSerial, time.Since(started))
 	if !ok {
 		return ExitFailed
 	}
@@ -132,13 +157,33 @@ type childRun struct {
 	failures map[string]string // spec ID → failure message
 	outcomes map[string]results.Outcome
 	err      error
+	differs  []string // the control's differences from the serial control (--check-serial)
+}
+
+// differences lists the specs whose outcome in run is not the one in serial, as
+// "ID: parallel outcome (serial outcome)".
+func differences(run, serial childRun) []string {
+	if run.err != nil || serial.err != nil {
+		return []string{fmt.Sprintf("cannot compare: %v / %v", run.err, serial.err)}
+	}
+	var out []string
+	for id, o := range serial.outcomes {
+		if run.outcomes[id] != o {
+			out = append(out, fmt.Sprintf("%s: %s (serial: %s)", id, run.outcomes[id], o))
+		}
+	}
+	if run.exitCode != serial.exitCode {
+		out = append(out, fmt.Sprintf("exit %d (serial: %d)", run.exitCode, serial.exitCode))
+	}
+	sort.Strings(out)
+	return out
 }
 
 // runChild runs the suite in a child process (Ginkgo runs once per process).
-func runChild(self, reportDir, fault, skip string) childRun {
+func runChild(self, reportDir, fault, skip string, procs int) childRun {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
-	args := []string{"run", "--strict", "--report-dir", reportDir, "--seed", "1"}
+	args := []string{"run", "--strict", "--report-dir", reportDir, "--seed", "1", "--procs", strconv.Itoa(procs)}
 	if fault != "" {
 		args = append(args, "--fault", fault)
 	}
@@ -220,7 +265,7 @@ func judge(f mockserver.Fault, run childRun) mutationRow {
 	return row
 }
 
-func printMutation(w io.Writer, control childRun, rows []mutationRow, specs []suites.Spec, all bool, took time.Duration) bool {
+func printMutation(w io.Writer, control childRun, rows []mutationRow, specs []suites.Spec, all, checkSerial bool, took time.Duration) bool {
 	ok := true
 	controlClean := control.err == nil && control.exitCode == 0 && len(control.failures) == 0
 	if controlClean {
@@ -228,6 +273,10 @@ func printMutation(w io.Writer, control childRun, rows []mutationRow, specs []su
 	} else {
 		ok = false
 		fmt.Fprintf(w, "control: FAILED: exit %d, %d failing specs %v, error %v\n", control.exitCode, len(control.failures), keys(control.failures), control.err)
+	}
+	if len(control.differs) > 0 {
+		ok = false
+		fmt.Fprintf(w, "control: DIFFERS from the serial run: %s\n", strings.Join(control.differs, "; "))
 	}
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "FAULT\tVERDICT\tEXPECTED TO FAIL\tBLOCKED\tFAILED")
@@ -248,6 +297,21 @@ func printMutation(w io.Writer, control childRun, rows []mutationRow, specs []su
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\n", r.fault.Name, verdict, strings.Join(r.fault.Breaks, ","), r.blocked, strings.Join(r.failed, ","))
 	}
 	_ = tw.Flush()
+	if checkSerial {
+		same := 0
+		for _, r := range rows {
+			if len(r.differs) == 0 {
+				same++
+				continue
+			}
+			ok = false
+			fmt.Fprintf(w, "%s: DIFFERS from the serial run: %s\n", r.fault.Name, strings.Join(r.differs, "; "))
+		}
+		if len(control.differs) == 0 {
+			same++
+		}
+		fmt.Fprintf(w, "runs that ended as the serial ones, spec by spec: %d/%d\n", same, len(rows)+1)
+	}
 
 	declared := map[string]bool{}
 	for _, r := range rows {

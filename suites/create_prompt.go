@@ -45,25 +45,25 @@ var _ = describe("Create prompt", func() {
 
 	conformance(Spec{ID: "PROMPT-CREATE-05", Level: OData, Operation: CreatePrompt, Doc: DocErrors, Needs: NeedsWrites,
 		Requirement: "answers malformed JSON with 400 and an OData error"}, func(t *T) {
-		s := mustSessions(t, plainSession)[0]
+		s := disposableSession(t)
 		expectRejected(t, "create prompt with malformed JSON", http.MethodPost, promptsPath(s.ID), requestFixture(t, "malformed.json"), http.StatusBadRequest)
 	})
 
 	conformance(Spec{ID: "PROMPT-CREATE-06", Level: Advisory, Operation: CreatePrompt, Doc: DocCreatePrompt, Needs: NeedsWrites,
 		Requirement: "answers a type other than \"prompt\" with 400 (only prompt is currently supported)"}, func(t *T) {
-		s := mustSessions(t, plainSession)[0]
+		s := disposableSession(t)
 		expectRejected(t, "create prompt of type skill", http.MethodPost, promptsPath(s.ID), requestFixture(t, "prompt-unsupported-type.json"), http.StatusBadRequest)
 	})
 
 	conformance(Spec{ID: "PROMPT-CREATE-07", Level: Advisory, Operation: CreatePrompt, Doc: DocCreatePrompt, Needs: NeedsWrites,
 		Requirement: "answers a body without content with 400"}, func(t *T) {
-		s := mustSessions(t, plainSession)[0]
+		s := disposableSession(t)
 		expectRejected(t, "create prompt without content", http.MethodPost, promptsPath(s.ID), requestFixture(t, "prompt-missing-content.json"), http.StatusBadRequest)
 	})
 
 	conformance(Spec{ID: "PROMPT-CREATE-08", Level: OData, Operation: CreatePrompt, Doc: DocErrors, Needs: NeedsWrites,
 		Requirement: "answers content of the wrong JSON type with 400 and an OData error"}, func(t *T) {
-		s := mustSessions(t, plainSession)[0]
+		s := disposableSession(t)
 		expectRejected(t, "create prompt with numeric content", http.MethodPost, promptsPath(s.ID), requestFixture(t, "prompt-wrong-type.json"), http.StatusBadRequest)
 	})
 })

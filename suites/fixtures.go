@@ -252,8 +252,10 @@ func updatedSession(t *T) updateFlow {
 }
 
 // disposableSession is created for specs that send requests which could change or remove a
-// session on a non-conformant target (DELETE, read-only properties). It is created from the
-// same body as the plain session, so that the two show whether ids depend on the request.
+// session on a non-conformant target (DELETE, read-only properties), or add prompts to it (bad
+// prompt bodies): no spec counts its prompts, so what such a target does to it cannot change
+// another spec's verdict, in any order. It is created from the same body as the plain session,
+// so that the two show whether ids depend on the request.
 func disposableSession(t *T) createdEntity {
 	GinkgoHelper()
 	c := shared(t, "session-disposable", func(t *T) createdEntity {

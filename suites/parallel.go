@@ -139,7 +139,10 @@ func runParallel(cfg Config, suiteCfg types.SuiteConfig, reporterCfg types.Repor
 	begin := plan.Report
 	begin.SuiteConfig.ParallelTotal = cfg.Procs
 	console.SuiteWillBegin(begin)
+	var progressMu sync.Mutex // reports arrive from every worker at once
 	c.progress = func(sr types.SpecReport) {
+		progressMu.Lock()
+		defer progressMu.Unlock()
 		console.DidRun(sr)
 		reportProgress(sr)
 	}
