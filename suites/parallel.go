@@ -138,7 +138,12 @@ func runParallel(cfg Config, suiteCfg types.SuiteConfig, reporterCfg types.Repor
 	formatter.ColorableStdOut = cfg.Out
 	begin := plan.Report
 	begin.SuiteConfig.ParallelTotal = cfg.Procs
-	console.SuiteWillBegin(begin)
+	begin.PreRunStats.SpecsThatWillRun = 0
+	for _, o := range plan.Outcomes {
+		if o.Selected {
+			begin.PreRunStats.SpecsThatWillRun++
+		}
+	}
 	var progressMu sync.Mutex // reports arrive from every worker at once
 	c.progress = func(sr types.SpecReport) {
 		progressMu.Lock()
@@ -161,6 +166,9 @@ func runParallel(cfg Config, suiteCfg types.SuiteConfig, reporterCfg types.Repor
 		var err error
 		if cfg.BeforeSpecs != nil {
 			err = cfg.BeforeSpecs()
+		}
+		if err == nil {
+			console.SuiteWillBegin(begin)
 		}
 		c.cancelled = err != nil
 		close(c.ready)
@@ -441,6 +449,7 @@ func (c *coordinator) report(w http.ResponseWriter, r *http.Request) {
 	if !decode(w, r, &sr) {
 		return
 	}
+	sr.RunningInParallel = true // Ginkgo's reporters then show each spec whole, as it ends
 	id := specIDFromText(sr.LeafNodeText)
 	c.mu.Lock()
 	if _, dup := c.reports[id]; !dup {
