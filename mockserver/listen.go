@@ -61,3 +61,11 @@ func (i *Instance) Shutdown(ctx context.Context) error {
 	}
 	return err
 }
+
+// Close stops the server at once, closing every connection, active or not: for a caller whose
+// requests have all been answered.
+func (i *Instance) Close() error {
+	err := i.srv.Close()
+	<-i.done
+	return err
+}
