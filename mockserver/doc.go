@@ -8,10 +8,14 @@
 //	inst, err := mockserver.Listen("127.0.0.1:0", mockserver.Options{Token: "t"})
 //	...
 //	base := inst.URL() // "http://127.0.0.1:41234", the service root
-//	defer inst.Shutdown(ctx)
+//	defer inst.Close() // or inst.Shutdown(ctx), to let requests in flight finish
 //
 // or mount New(opts) (an http.Handler) anywhere; the service root is then
-// "http://" + Host (https when the request came over TLS).
+// "http://" + Host (https when the request came over TLS). Options choose the
+// accepted token, the workspaces, the clock, the body limit, a latency added
+// to every answer, and faults: named, deliberate non-conformances (Faults
+// lists them with the spec IDs of copilotconf each must break), for testing
+// how a client copes with a service that gets the API wrong.
 //
 // # Operations
 //
@@ -87,9 +91,9 @@
 // else (unknown property or function, bad literal, garbage) is 400 with a
 // message naming the problem and its position.
 //
-// # Extending
+// # Faults
 //
-// Every response passes through Server.writeJSON; that is the single place
-// where later "fault switches" (deliberate non-conformances) can alter a
-// status, header or body member.
+// Every response passes through Server.writeJSON; the fault layer in front
+// of the server alters a status, header or body member there, or answers a
+// request itself, as each switched-on fault describes.
 package mockserver
