@@ -27,8 +27,15 @@ func lineOf(t *testing.T, file, marker string) int {
 
 // TestFailuresPointAtTheSuiteLine pins, for one spec of each shape, that a failure is reported
 // at the line of the suite file whose check failed (in the console, junit.xml and report.json),
-// and that the spec's declaration is its own line (in copilotconf specs --json).
+// and that the spec's declaration is its own line (in copilotconf specs --json), in a serial run
+// and in one spread over worker processes.
 func TestFailuresPointAtTheSuiteLine(t *testing.T) {
+	for _, procs := range []string{"1", "3"} {
+		t.Run("procs "+procs, func(t *testing.T) { expectFailuresAtTheSuiteLine(t, procs) })
+	}
+}
+
+func expectFailuresAtTheSuiteLine(t *testing.T, procs string) {
 	cases := []struct {
 		shape, id, file, declared, failing string
 	}{
@@ -42,7 +49,7 @@ func TestFailuresPointAtTheSuiteLine(t *testing.T) {
 		focus = append(focus, `\[`+c.id+`\]`)
 	}
 	dir := t.TempDir()
-	r := copilotconf(t, nil, "run", "--report-dir", dir, "--focus", strings.Join(focus, "|"),
+	r := copilotconf(t, nil, "run", "--report-dir", dir, "--focus", strings.Join(focus, "|"), "--procs", procs,
 		"--fault", "sessions-context-unkeyed,auth-any-token,create-session-status-200")
 	if r.code != 1 {
 		t.Fatalf("expected exit 1, got %s", r)

@@ -3,9 +3,15 @@ package runner_test
 import (
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -135,4 +141,81 @@ func TestVerboseParallelRun(t *testing.T) {
 	if r.code != 0 {
 		t.Errorf("expected exit 0, got %s", r)
 	}
+}
+
+// A worker that dies mid-run does not hang the run: the others finish, the specs it held are
+// not run, and the reports say why.
+func TestAWorkerThatDiesStopsTheRunCleanly(t *testing.T) {
+	if _, err := os.Stat("/proc/self/stat"); err != nil {
+		t.Skip("finding the worker processes needs /proc")
+	}
+	var seen atomic.Int64
+	target := slowTarget(t, "slow-token", 2*time.Second, &seen)
+	dir := t.TempDir()
+	cmd := exec.Command(os.Args[0], "run", "--target", target, "--token", "slow-token", "--report-dir", dir, "--procs", "2")
+	cmd.Env = append(cleanEnv(), childEnv+"=1")
+	var stdout, stderr strings.Builder
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for seen.Load() == 0 && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	workers := childrenOf(cmd.Process.Pid)
+	if len(workers) != 2 {
+		_ = cmd.Process.Kill()
+		t.Fatalf("expected 2 worker processes, found %v", workers)
+	}
+	if err := syscall.Kill(workers[0], syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	var err error
+	select {
+	case err = <-done:
+	case <-time.After(2 * time.Minute):
+		_ = cmd.Process.Kill()
+		t.Fatalf("the run did not end after a worker died:\n%s", stdout.String())
+	}
+	code := 0
+	if exitErr, ok := err.(*exec.ExitError); ok {
+		code = exitErr.ExitCode()
+	}
+	r := result{code: code, stdout: stdout.String(), stderr: stderr.String()}
+	if !regexp.MustCompile(`Run stopped: worker \d ended before it reported \(signal: killed\)`).MatchString(r.stdout) {
+		t.Errorf("the summary must say which worker died:\n%s\n%s", r.stdout, r.stderr)
+	}
+	ids := specIDs(t)
+	j := readJUnit(t, dir)
+	if len(j.Suites[0].Cases) != len(ids) {
+		t.Errorf("junit.xml: expected all %d specs, got %d", len(ids), len(j.Suites[0].Cases))
+	}
+	if r.code != 1 {
+		t.Errorf("expected exit 1, got %s", r)
+	}
+}
+
+// childrenOf lists the processes whose parent is pid, from /proc.
+func childrenOf(pid int) []int {
+	var out []int
+	entries, _ := os.ReadDir("/proc")
+	for _, e := range entries {
+		child, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		b, err := os.ReadFile(filepath.Join("/proc", e.Name(), "stat"))
+		if err != nil {
+			continue
+		}
+		// pid (comm) state ppid ...: comm may hold spaces, so read after the last ')'.
+		fields := strings.Fields(string(b[strings.LastIndexByte(string(b), ')')+1:]))
+		if len(fields) > 1 && fields[1] == strconv.Itoa(pid) {
+			out = append(out, child)
+		}
+	}
+	return out
 }

@@ -297,11 +297,18 @@ func slowTarget(t *testing.T, token string, delay time.Duration, seen *atomic.In
 	return slow.URL
 }
 
+// An interrupted run, serial or over workers, stops and still reports every spec.
 func TestInterruptedRunReportsEverySpec(t *testing.T) {
+	for _, procs := range []string{"1", "4"} {
+		t.Run("procs "+procs, func(t *testing.T) { expectInterruptReported(t, procs) })
+	}
+}
+
+func expectInterruptReported(t *testing.T, procs string) {
 	var seen atomic.Int64
 	target := slowTarget(t, "slow-token", 2*time.Second, &seen)
 	dir := t.TempDir()
-	cmd := exec.Command(os.Args[0], "run", "--target", target, "--token", "slow-token", "--report-dir", dir)
+	cmd := exec.Command(os.Args[0], "run", "--target", target, "--token", "slow-token", "--report-dir", dir, "--procs", procs)
 	cmd.Env = append(cleanEnv(), childEnv+"=1")
 	var stdout, stderr strings.Builder
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr

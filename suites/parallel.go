@@ -181,7 +181,7 @@ func runParallel(cfg Config, suiteCfg types.SuiteConfig, reporterCfg types.Repor
 
 	report := c.merge(plan.Report, started, suiteCfg)
 	stopped := stopReason(report)
-	if stopped == "" && len(crashes) > 0 {
+	if len(crashes) > 0 { // the root cause: the other workers were interrupted because of it
 		stopped = crashes[0]
 	}
 	res := Result{Report: report, Created: current.ledger.objects(), Specs: registeredSpecs(), Stopped: stopped}
@@ -214,6 +214,16 @@ func (c *coordinator) runWorkers(cfg Config, host string) []string {
 		}
 		workers = append(workers, worker{cmd, tail})
 	}
+	// An interrupt, or a worker that dies, stops the run: every worker is interrupted once, as
+	// Ginkgo interrupts a serial run, and reports what it was running.
+	var stopOnce sync.Once
+	stopAll := func() {
+		stopOnce.Do(func() {
+			for _, w := range workers {
+				interruptProcess(w.cmd.Process)
+			}
+		})
+	}
 	interrupts := make(chan os.Signal, 1)
 	signal.Notify(interrupts, os.Interrupt)
 	defer signal.Stop(interrupts)
@@ -221,9 +231,7 @@ func (c *coordinator) runWorkers(cfg Config, host string) []string {
 	go func() {
 		select {
 		case <-interrupts:
-			for _, w := range workers {
-				interruptProcess(w.cmd.Process)
-			}
+			stopAll()
 		case <-finished:
 		}
 	}()
@@ -243,6 +251,7 @@ func (c *coordinator) runWorkers(cfg Config, host string) []string {
 				mu.Lock()
 				crashes = append(crashes, fmt.Sprintf("worker %d ended before it reported (%v): %s", n, orNil(err), oneLineTail(w.stderr.String())))
 				mu.Unlock()
+				stopAll()
 			}
 		}()
 	}
