@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"github.com/copilotconf/copilotconf/api"
 	"io"
 	"net/http"
 	"net/url"
@@ -64,16 +65,20 @@ func lookupFaults(names []string) ([]*faultDef, error) {
 	return out, nil
 }
 
-// Operation names the fault layer sees.
+// Operation names the fault layer sees: the documented operations' (package api), and two
+// undocumented methods some faults answer.
+var (
+	opListSessions  = api.ListSessions.Name
+	opCreateSession = api.CreateSession.Name
+	opGetSession    = api.GetSession.Name
+	opUpdateSession = api.UpdateSession.Name
+	opListPrompts   = api.ListPrompts.Name
+	opCreatePrompt  = api.CreatePrompt.Name
+	opGetPrompt     = api.GetPrompt.Name
+)
+
 const (
-	opListSessions  = "list-sessions"
-	opCreateSession = "create-session"
-	opGetSession    = "get-session"
-	opUpdateSession = "update-session"
 	opDeleteSession = "delete-session"
-	opListPrompts   = "list-prompts"
-	opCreatePrompt  = "create-prompt"
-	opGetPrompt     = "get-prompt"
 	opUpdatePrompt  = "update-prompt"
 )
 

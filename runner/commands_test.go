@@ -15,8 +15,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/copilotconf/copilotconf/api"
 	"github.com/copilotconf/copilotconf/fixtures"
 	"github.com/copilotconf/copilotconf/mockserver"
+	"github.com/copilotconf/copilotconf/suites"
 )
 
 func TestValidateAcceptsEveryDocumentedExample(t *testing.T) {
@@ -89,8 +91,13 @@ func TestSpecsListsEverySpecOnce(t *testing.T) {
 		t.Fatalf("specs --json: %v, %s", err, r)
 	}
 	levels := map[string]bool{"core": true, "odata": true, "advisory": true}
-	ops := map[string]bool{"list-sessions": true, "create-session": true, "get-session": true, "update-session": true,
-		"list-prompts": true, "create-prompt": true, "get-prompt": true, "protocol": true}
+	ops := map[string]bool{}
+	for _, op := range api.Operations() {
+		ops[op.Name] = true
+	}
+	for _, topic := range suites.Topics {
+		ops[topic] = true
+	}
 	seen := map[string]bool{}
 	for _, s := range specs {
 		if seen[s.ID] {

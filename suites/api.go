@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/copilotconf/copilotconf/api"
 	"github.com/copilotconf/copilotconf/internal/httpclient"
 	"github.com/copilotconf/copilotconf/internal/uuid"
 )
@@ -22,18 +23,25 @@ const (
 // fullMetadata is the Accept header that asks for odata.metadata=full.
 const fullMetadata = "application/json;odata.metadata=full"
 
-func workspacePath() string {
-	return "/security/securityCopilot/workspaces/" + url.PathEscape(env().cfg.Workspace)
+// ids names the path parameters of a request in the run's workspace.
+func ids(pairs ...string) map[string]string {
+	out := map[string]string{api.WorkspaceID: env().cfg.Workspace}
+	for i := 0; i+1 < len(pairs); i += 2 {
+		out[pairs[i]] = pairs[i+1]
+	}
+	return out
 }
 
-func sessionsPath() string { return workspacePath() + "/sessions" }
+func sessionsPath() string { return api.ListSessions.Expand(ids()) }
 
-func sessionPath(id string) string { return sessionsPath() + "/" + url.PathEscape(id) }
+func sessionPath(id string) string { return api.GetSession.Expand(ids(api.SessionID, id)) }
 
-func promptsPath(sessionID string) string { return sessionPath(sessionID) + "/prompts" }
+func promptsPath(sessionID string) string {
+	return api.ListPrompts.Expand(ids(api.SessionID, sessionID))
+}
 
 func promptPath(sessionID, promptID string) string {
-	return promptsPath(sessionID) + "/" + url.PathEscape(promptID)
+	return api.GetPrompt.Expand(ids(api.SessionID, sessionID, api.PromptID, promptID))
 }
 
 // query builds OData query options from name/value pairs.

@@ -108,7 +108,7 @@ func (t *T) skipWritesInReadOnlyMode() {
 // Failed reports whether a problem has been recorded.
 func (t *T) Failed() bool { return len(t.problems) > 0 }
 
-// Uses attaches exchanges made elsewhere (shared fixtures) to this spec's transcript. A
+// Uses attaches exchanges made elsewhere (shared objects) to this spec's transcript. A
 // throttled one ends the spec as throttled.
 func (t *T) Uses(exchanges ...*httpclient.Exchange) {
 	GinkgoHelper()

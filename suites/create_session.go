@@ -2,6 +2,7 @@ package suites
 
 import (
 	"bytes"
+	"github.com/copilotconf/copilotconf/api"
 	. "github.com/onsi/ginkgo/v2"
 	"net/http"
 	"strings"
@@ -42,12 +43,12 @@ func requestFixture(t *T, name string) []byte {
 }
 
 var _ = describe("Create session", func() {
-	conformance(Spec{ID: "SESS-CREATE-01", Level: Core, Operation: CreateSession, Doc: DocCreateSession, Needs: NeedsWrites,
+	conformance(Spec{ID: "SESS-CREATE-01", Level: Core, Operation: api.CreateSession.Name, Doc: api.CreateSession.Doc, Needs: NeedsWrites,
 		Requirement: "returns 201 Created with the created session, valid against the session schema"}, func(t *T) {
 		expectCreatedValid(t, plainSession(t).createdEntity, schemas.Session)
 	})
 
-	conformance(Spec{ID: "SESS-CREATE-02", Level: Core, Operation: CreateSession, Doc: DocCreateSession, Needs: NeedsWrites,
+	conformance(Spec{ID: "SESS-CREATE-02", Level: Core, Operation: api.CreateSession.Name, Doc: api.CreateSession.Doc, Needs: NeedsWrites,
 		Requirement: "echoes displayName exactly, non-ASCII text included"}, func(t *T) {
 		s := documentedSession(t)
 		obj := expectCreatedValid(t, s.createdEntity, "")
@@ -56,7 +57,7 @@ var _ = describe("Create session", func() {
 		}
 	})
 
-	conformance(Spec{ID: "SESS-CREATE-03", Level: Core, Operation: CreateSession, Doc: DocSessionResource, Needs: NeedsWrites,
+	conformance(Spec{ID: "SESS-CREATE-03", Level: Core, Operation: api.CreateSession.Name, Doc: DocSessionResource, Needs: NeedsWrites,
 		Requirement: "gives every created session its own non-empty id"}, func(t *T) {
 		sessions := mustSessions(t, documentedSession, plainSession)
 		u := updatedSession(t)
@@ -64,7 +65,7 @@ var _ = describe("Create session", func() {
 		expectNoDuplicates(t, "ids of three created sessions", ids)
 	})
 
-	conformance(Spec{ID: "SESS-CREATE-13", Level: Core, Operation: CreateSession, Doc: DocSessionResource, Needs: NeedsWrites,
+	conformance(Spec{ID: "SESS-CREATE-13", Level: Core, Operation: api.CreateSession.Name, Doc: DocSessionResource, Needs: NeedsWrites,
 		Requirement: "assigns ids that do not depend on the request: two creates with the same body get different ids"}, func(t *T) {
 		first := plainSession(t)
 		requireCreated(t, "a shared session", first.createdEntity)
@@ -77,7 +78,7 @@ var _ = describe("Create session", func() {
 		}
 	})
 
-	conformance(Spec{ID: "SESS-CREATE-04", Level: Core, Operation: CreateSession, Doc: DocSessionResource, Needs: NeedsWrites,
+	conformance(Spec{ID: "SESS-CREATE-04", Level: Core, Operation: api.CreateSession.Name, Doc: DocSessionResource, Needs: NeedsWrites,
 		Requirement: "sets createdDateTime equal to lastModifiedDateTime, within the request window"}, func(t *T) {
 		s := plainSession(t)
 		obj := expectCreatedValid(t, s.createdEntity, "")
@@ -91,32 +92,32 @@ var _ = describe("Create session", func() {
 		}
 	})
 
-	conformance(Spec{ID: "SESS-CREATE-05", Level: Core, Operation: CreateSession, Doc: DocCreateSession, Needs: NeedsWrites,
+	conformance(Spec{ID: "SESS-CREATE-05", Level: Core, Operation: api.CreateSession.Name, Doc: api.CreateSession.Doc, Needs: NeedsWrites,
 		Requirement: "accepts the documented request body, which carries @odata.type"}, func(t *T) {
 		expectCreatedValid(t, documentedSession(t).createdEntity, schemas.Session)
 	})
 
-	conformance(Spec{ID: "SESS-CREATE-06", Level: OData, Operation: CreateSession, Doc: DocErrors, Needs: NeedsWrites,
+	conformance(Spec{ID: "SESS-CREATE-06", Level: OData, Operation: api.CreateSession.Name, Doc: DocErrors, Needs: NeedsWrites,
 		Requirement: "answers malformed JSON with 400 and an OData error"}, func(t *T) {
 		expectRejected(t, "create session with malformed JSON", http.MethodPost, sessionsPath(), requestFixture(t, "malformed.json"), http.StatusBadRequest)
 	})
 
-	conformance(Spec{ID: "SESS-CREATE-07", Level: OData, Operation: CreateSession, Doc: DocErrors, Needs: NeedsWrites,
+	conformance(Spec{ID: "SESS-CREATE-07", Level: OData, Operation: api.CreateSession.Name, Doc: DocErrors, Needs: NeedsWrites,
 		Requirement: "answers a displayName of the wrong JSON type with 400 and an OData error"}, func(t *T) {
 		expectRejected(t, "create session with a numeric displayName", http.MethodPost, sessionsPath(), requestFixture(t, "session-wrong-type.json"), http.StatusBadRequest)
 	})
 
-	conformance(Spec{ID: "SESS-CREATE-08", Level: Advisory, Operation: CreateSession, Doc: DocCreateSession, Needs: NeedsWrites,
+	conformance(Spec{ID: "SESS-CREATE-08", Level: Advisory, Operation: api.CreateSession.Name, Doc: api.CreateSession.Doc, Needs: NeedsWrites,
 		Requirement: "answers a body without the required displayName with 400"}, func(t *T) {
 		expectRejected(t, "create session without displayName", http.MethodPost, sessionsPath(), requestFixture(t, "session-missing-displayname.json"), http.StatusBadRequest)
 	})
 
-	conformance(Spec{ID: "SESS-CREATE-09", Level: Advisory, Operation: CreateSession, Doc: DocErrors, Needs: NeedsWrites,
+	conformance(Spec{ID: "SESS-CREATE-09", Level: Advisory, Operation: api.CreateSession.Name, Doc: DocErrors, Needs: NeedsWrites,
 		Requirement: "answers a body with an undocumented property with 400"}, func(t *T) {
 		expectRejected(t, "create session with an unknown property", http.MethodPost, sessionsPath(), requestFixture(t, "session-unknown-property.json"), http.StatusBadRequest)
 	})
 
-	conformance(Spec{ID: "SESS-CREATE-10", Level: Advisory, Operation: CreateSession, Doc: DocODataProtocol, Needs: NeedsWrites,
+	conformance(Spec{ID: "SESS-CREATE-10", Level: Advisory, Operation: api.CreateSession.Name, Doc: DocODataProtocol, Needs: NeedsWrites,
 		Requirement: "sends a Location header with the new session's URL"}, func(t *T) {
 		s := plainSession(t)
 		expectCreatedValid(t, s.createdEntity, "")
@@ -129,14 +130,14 @@ var _ = describe("Create session", func() {
 		}
 	})
 
-	conformance(Spec{ID: "SESS-CREATE-11", Level: Core, Operation: CreateSession, Doc: DocCreateSession, Needs: NeedsWrites,
+	conformance(Spec{ID: "SESS-CREATE-11", Level: Core, Operation: api.CreateSession.Name, Doc: api.CreateSession.Doc, Needs: NeedsWrites,
 		Requirement: "answers with Content-Type application/json"}, func(t *T) {
 		s := plainSession(t)
 		expectCreatedValid(t, s.createdEntity, "")
 		expectJSONMediaType(t, s.Exchange)
 	})
 
-	conformance(Spec{ID: "SESS-CREATE-12", Level: OData, Operation: CreateSession, Doc: DocODataJSON, Needs: NeedsWrites,
+	conformance(Spec{ID: "SESS-CREATE-12", Level: OData, Operation: api.CreateSession.Name, Doc: DocODataJSON, Needs: NeedsWrites,
 		Requirement: "names a single session in @odata.context (…/sessions/$entity)"}, func(t *T) {
 		s := plainSession(t)
 		obj := expectCreatedValid(t, s.createdEntity, "")

@@ -1,6 +1,7 @@
 package suites
 
 import (
+	"github.com/copilotconf/copilotconf/api"
 	. "github.com/onsi/ginkgo/v2"
 	"net/http"
 
@@ -18,7 +19,7 @@ func getSession(t *T, label, id string, pairs ...string) map[string]any {
 }
 
 var _ = describe("Get session", func() {
-	conformance(Spec{ID: "SESS-GET-01", Level: Core, Operation: GetSession, Doc: DocGetSession, Needs: NeedsObjects,
+	conformance(Spec{ID: "SESS-GET-01", Level: Core, Operation: api.GetSession.Name, Doc: api.GetSession.Doc, Needs: NeedsObjects,
 		Requirement: "returns 200 with the values create returned, valid against the session schema"}, func(t *T) {
 		s := mustSessions(t, plainSession)[0]
 		got := getSession(t, "get session", s.ID)
@@ -26,12 +27,12 @@ var _ = describe("Get session", func() {
 		expectSameValues(t, "get session", got, s.Body, sessionProperties...)
 	})
 
-	conformance(Spec{ID: "SESS-GET-02", Level: Core, Operation: GetSession, Doc: DocGetSession,
+	conformance(Spec{ID: "SESS-GET-02", Level: Core, Operation: api.GetSession.Name, Doc: api.GetSession.Doc,
 		Requirement: "answers an unknown session id with 404 and an OData error"}, func(t *T) {
 		expectODataError(t, t.Do(getRequest("get an unknown session", sessionPath(unknownID()), nil)), http.StatusNotFound)
 	})
 
-	conformance(Spec{ID: "SESS-GET-03", Level: OData, Operation: GetSession, Doc: DocQueryParameters, Needs: NeedsObjects,
+	conformance(Spec{ID: "SESS-GET-03", Level: OData, Operation: api.GetSession.Name, Doc: DocQueryParameters, Needs: NeedsObjects,
 		Requirement: "returns only id and the selected properties with $select"}, func(t *T) {
 		s := mustSessions(t, plainSession)[0]
 		got := getSession(t, "get session with $select=displayName", s.ID, "$select", "displayName")
@@ -40,7 +41,7 @@ var _ = describe("Get session", func() {
 		expectSameValues(t, "get session with $select=displayName", got, s.Body, "id", "displayName")
 	})
 
-	conformance(Spec{ID: "SESS-GET-04", Level: OData, Operation: GetSession, Doc: DocODataJSON, Needs: NeedsObjects,
+	conformance(Spec{ID: "SESS-GET-04", Level: OData, Operation: api.GetSession.Name, Doc: DocODataJSON, Needs: NeedsObjects,
 		Requirement: "carries the exact @odata.type when odata.metadata=full is asked for"}, func(t *T) {
 		s := mustSessions(t, plainSession)[0]
 		req := getRequest("get session with odata.metadata=full", sessionPath(s.ID), nil)
@@ -54,7 +55,7 @@ var _ = describe("Get session", func() {
 		expectValid(t, "get session with odata.metadata=full", schemas.Session, obj)
 	})
 
-	conformance(Spec{ID: "SESS-GET-05", Level: OData, Operation: GetSession, Doc: DocODataJSON, Needs: NeedsObjects,
+	conformance(Spec{ID: "SESS-GET-05", Level: OData, Operation: api.GetSession.Name, Doc: DocODataJSON, Needs: NeedsObjects,
 		Requirement: "names a single session in @odata.context (…/sessions/$entity)"}, func(t *T) {
 		s := mustSessions(t, plainSession)[0]
 		expectContext(t, "get session", getSession(t, "get session", s.ID), sessionsContext()+"/$entity")

@@ -2,11 +2,11 @@ package suites
 
 import (
 	"encoding/json"
-	"net/http"
 	"net/url"
 	"strings"
 	"sync"
 
+	"github.com/copilotconf/copilotconf/api"
 	"github.com/copilotconf/copilotconf/internal/httpclient"
 	"github.com/copilotconf/copilotconf/results"
 )
@@ -25,34 +25,23 @@ type ledger struct {
 	list []CreatedObject
 }
 
-func (l *ledger) observe(ex *httpclient.Exchange) {
-	if ex == nil || ex.Method != http.MethodPost || ex.Status < 200 || ex.Status > 299 {
+func (l *ledger) observe(ex *httpclient.Exchange, baseURL string) {
+	if ex == nil || ex.Status < 200 || ex.Status > 299 {
 		return
 	}
 	u, err := url.Parse(ex.URL)
-	if err != nil {
+	base, berr := url.Parse(baseURL)
+	if err != nil || berr != nil {
 		return
 	}
-	segments := strings.Split(strings.Trim(u.Path, "/"), "/")
-	last := strings.ToLower(segments[len(segments)-1])
-	var body struct {
-		ID          any `json:"id"`
-		DisplayName any `json:"displayName"`
-		Content     any `json:"content"`
+	op, params, ok := api.Match(ex.Method, strings.TrimPrefix(u.EscapedPath(), strings.TrimRight(base.EscapedPath(), "/")))
+	if !ok || op.Creates == "" {
+		return
 	}
+	var body map[string]any
 	_ = json.Unmarshal(ex.ResponseBody, &body)
-	obj := CreatedObject{URL: ex.URL, ID: stringOf(body.ID)}
-	switch last {
-	case "sessions":
-		obj.Kind, obj.Name = "session", stringOf(body.DisplayName)
-	case "prompts":
-		obj.Kind, obj.Name = "prompt", stringOf(body.Content)
-		if len(segments) >= 2 {
-			obj.SessionID = segments[len(segments)-2]
-		}
-	default:
-		return
-	}
+	obj := CreatedObject{URL: ex.URL, Kind: op.Creates, ID: stringOf(body["id"]), Name: stringOf(body[op.NameMember]),
+		SessionID: params[api.SessionID]}
 	if r := []rune(obj.Name); len(r) > maxLedgerName {
 		obj.Name = string(r[:maxLedgerName]) + "…"
 	}

@@ -1,6 +1,7 @@
 package suites
 
 import (
+	"github.com/copilotconf/copilotconf/api"
 	. "github.com/onsi/ginkgo/v2"
 	"net/http"
 
@@ -18,13 +19,13 @@ func promptsContext(sessionID string) string {
 }
 
 var _ = describe("List prompts", func() {
-	conformance(Spec{ID: "PROMPT-LIST-01", Level: Core, Operation: ListPrompts, Doc: DocListPrompts, Needs: NeedsObjects,
+	conformance(Spec{ID: "PROMPT-LIST-01", Level: Core, Operation: api.ListPrompts.Name, Doc: api.ListPrompts.Doc, Needs: NeedsObjects,
 		Requirement: "returns 200 with a value array of prompts valid against the prompt schema"}, func(t *T) {
 		p := mustPrompts(t)
 		walk(t, listPromptsRequest("list prompts", p.Session.ID), schemas.PromptCollection)
 	})
 
-	conformance(Spec{ID: "PROMPT-LIST-02", Level: Core, Operation: ListPrompts, Doc: DocListPrompts, Needs: NeedsWrites,
+	conformance(Spec{ID: "PROMPT-LIST-02", Level: Core, Operation: api.ListPrompts.Name, Doc: api.ListPrompts.Doc, Needs: NeedsWrites,
 		Requirement: "lists no prompts for a new session"}, func(t *T) {
 		s := mustSessions(t, plainSession)[0]
 		pages, _ := walk(t, listPromptsRequest("list prompts of a new session", s.ID), "")
@@ -33,7 +34,7 @@ var _ = describe("List prompts", func() {
 		}
 	})
 
-	conformance(Spec{ID: "PROMPT-LIST-03", Level: Core, Operation: ListPrompts, Doc: DocListPrompts, Needs: NeedsObjects,
+	conformance(Spec{ID: "PROMPT-LIST-03", Level: Core, Operation: api.ListPrompts.Name, Doc: api.ListPrompts.Doc, Needs: NeedsObjects,
 		Requirement: "scopes prompts to their session: listed in their own session and in no other"}, func(t *T) {
 		p := mustPrompts(t)
 		other := mustSessions(t, plainSession)[0]
@@ -52,12 +53,12 @@ var _ = describe("List prompts", func() {
 		}
 	})
 
-	conformance(Spec{ID: "PROMPT-LIST-04", Level: Core, Operation: ListPrompts, Doc: DocListPrompts,
+	conformance(Spec{ID: "PROMPT-LIST-04", Level: Core, Operation: api.ListPrompts.Name, Doc: api.ListPrompts.Doc,
 		Requirement: "answers an unknown session id with 404 and an OData error"}, func(t *T) {
 		expectODataError(t, t.Do(listPromptsRequest("list prompts of an unknown session", unknownID())), http.StatusNotFound)
 	})
 
-	conformance(Spec{ID: "PROMPT-LIST-05", Level: OData, Operation: ListPrompts, Doc: DocPaging, Needs: NeedsObjects,
+	conformance(Spec{ID: "PROMPT-LIST-05", Level: OData, Operation: api.ListPrompts.Name, Doc: DocPaging, Needs: NeedsObjects,
 		Requirement: "bounds a page by $top and gives @odata.nextLink when more prompts exist"}, func(t *T) {
 		p := mustTwoPrompts(t)
 		pages, _ := walk(t, listPromptsRequest("list prompts with $top=1", p.Session.ID, "$top", "1"), "")
@@ -82,7 +83,7 @@ var _ = describe("List prompts", func() {
 		}
 	})
 
-	conformance(Spec{ID: "PROMPT-LIST-06", Level: OData, Operation: ListPrompts, Doc: DocQueryParameters, Needs: NeedsObjects,
+	conformance(Spec{ID: "PROMPT-LIST-06", Level: OData, Operation: api.ListPrompts.Name, Doc: DocQueryParameters, Needs: NeedsObjects,
 		Requirement: "gives the number of the session's prompts in @odata.count with $count=true"}, func(t *T) {
 		p := mustPrompts(t)
 		pages, complete := walk(t, listPromptsRequest("list prompts with $count=true", p.Session.ID, "$count", "true"), "")
@@ -91,7 +92,7 @@ var _ = describe("List prompts", func() {
 		}
 	})
 
-	conformance(Spec{ID: "PROMPT-LIST-07", Level: OData, Operation: ListPrompts, Doc: DocQueryParameters, Needs: NeedsObjects,
+	conformance(Spec{ID: "PROMPT-LIST-07", Level: OData, Operation: api.ListPrompts.Name, Doc: DocQueryParameters, Needs: NeedsObjects,
 		Requirement: "returns only id and the selected properties with $select"}, func(t *T) {
 		p := mustPrompts(t)
 		ex := t.Do(listPromptsRequest("list prompts with $select=content", p.Session.ID, "$select", "content"))
@@ -106,7 +107,7 @@ var _ = describe("List prompts", func() {
 		}
 	})
 
-	conformance(Spec{ID: "PROMPT-LIST-08", Level: OData, Operation: ListPrompts, Doc: DocODataJSON, Needs: NeedsObjects,
+	conformance(Spec{ID: "PROMPT-LIST-08", Level: OData, Operation: api.ListPrompts.Name, Doc: DocODataJSON, Needs: NeedsObjects,
 		Requirement: "names the session's prompts collection in @odata.context"}, func(t *T) {
 		p := mustPrompts(t)
 		ex := t.Do(listPromptsRequest("list prompts", p.Session.ID))

@@ -1,6 +1,7 @@
 package suites
 
 import (
+	"github.com/copilotconf/copilotconf/api"
 	. "github.com/onsi/ginkgo/v2"
 	"net/http"
 	"time"
@@ -19,7 +20,7 @@ func sessionsContext() string {
 }
 
 var _ = describe("List sessions", func() {
-	conformance(Spec{ID: "SESS-LIST-01", Level: Core, Operation: ListSessions, Doc: DocListSessions,
+	conformance(Spec{ID: "SESS-LIST-01", Level: Core, Operation: api.ListSessions.Name, Doc: api.ListSessions.Doc,
 		Requirement: "returns 200 with a collection whose value is an array"}, func(t *T) {
 		ex := t.Do(listSessionsRequest("list sessions"))
 		requireStatus(t, ex, http.StatusOK)
@@ -28,13 +29,13 @@ var _ = describe("List sessions", func() {
 		}
 	})
 
-	conformance(Spec{ID: "SESS-LIST-02", Level: Core, Operation: ListSessions, Doc: DocSessionResource,
+	conformance(Spec{ID: "SESS-LIST-02", Level: Core, Operation: api.ListSessions.Name, Doc: DocSessionResource,
 		Requirement: "returns a collection valid against the schema, every item a valid session"}, func(t *T) {
 		// Two pages of 50 show the shape; walking a large tenant whole would show it no better.
 		walkUntil(t, listSessionsRequest("list sessions", "$top", "50"), schemas.SessionCollection, firstPages(2))
 	})
 
-	conformance(Spec{ID: "SESS-LIST-03", Level: Core, Operation: ListSessions, Doc: DocListSessions, Needs: NeedsWrites,
+	conformance(Spec{ID: "SESS-LIST-03", Level: Core, Operation: api.ListSessions.Name, Doc: api.ListSessions.Doc, Needs: NeedsWrites,
 		Requirement: "lists a session the run created (following @odata.nextLink)"}, func(t *T) {
 		s := mustSessions(t, plainSession)[0]
 		found := func(pages []page) bool { return contains(idsOf(allItems(pages)), s.ID) }
@@ -50,14 +51,14 @@ var _ = describe("List sessions", func() {
 		}
 	})
 
-	conformance(Spec{ID: "SESS-LIST-04", Level: OData, Operation: ListSessions, Doc: DocODataJSON,
+	conformance(Spec{ID: "SESS-LIST-04", Level: OData, Operation: api.ListSessions.Name, Doc: DocODataJSON,
 		Requirement: "names the sessions collection in @odata.context"}, func(t *T) {
 		ex := t.Do(listSessionsRequest("list sessions", "$top", "1"))
 		requireStatus(t, ex, http.StatusOK)
 		expectContext(t, "list sessions", requireObject(t, ex), sessionsContext())
 	})
 
-	conformance(Spec{ID: "SESS-LIST-05", Level: OData, Operation: ListSessions, Doc: DocPaging, Needs: NeedsObjects,
+	conformance(Spec{ID: "SESS-LIST-05", Level: OData, Operation: api.ListSessions.Name, Doc: DocPaging, Needs: NeedsObjects,
 		Requirement: "bounds a page by $top and gives @odata.nextLink when more sessions exist"}, func(t *T) {
 		mustSessions(t, documentedSession, plainSession)
 		ex := t.Do(listSessionsRequest("list sessions with $top=1", "$top", "1"))
@@ -71,7 +72,7 @@ var _ = describe("List sessions", func() {
 		}
 	})
 
-	conformance(Spec{ID: "SESS-LIST-06", Slow: true, Level: OData, Operation: ListSessions, Doc: DocPaging, Needs: NeedsObjects,
+	conformance(Spec{ID: "SESS-LIST-06", Slow: true, Level: OData, Operation: api.ListSessions.Name, Doc: DocPaging, Needs: NeedsObjects,
 		Requirement: "visits every session exactly once when next links are followed"}, func(t *T) {
 		want := mustSessions(t, documentedSession, plainSession)
 		window, ok := sessionWindow(want...)
@@ -100,7 +101,7 @@ var _ = describe("List sessions", func() {
 		}
 	})
 
-	conformance(Spec{ID: "SESS-LIST-07", Level: OData, Operation: ListSessions, Doc: DocQueryParameters, Needs: NeedsObjects,
+	conformance(Spec{ID: "SESS-LIST-07", Level: OData, Operation: api.ListSessions.Name, Doc: DocQueryParameters, Needs: NeedsObjects,
 		Requirement: "gives the total in @odata.count with $count=true"}, func(t *T) {
 		want := mustSessions(t, documentedSession, plainSession)
 		window, ok := sessionWindow(want...)
@@ -116,7 +117,7 @@ var _ = describe("List sessions", func() {
 		}
 	})
 
-	conformance(Spec{ID: "SESS-LIST-08", Level: OData, Operation: ListSessions, Doc: DocQueryParameters, Needs: NeedsObjects,
+	conformance(Spec{ID: "SESS-LIST-08", Level: OData, Operation: api.ListSessions.Name, Doc: DocQueryParameters, Needs: NeedsObjects,
 		Requirement: "returns only id and the selected properties with $select"}, func(t *T) {
 		mustSessions(t, plainSession)
 		ex := t.Do(listSessionsRequest("list sessions with $select=displayName", "$select", "displayName", "$top", "5"))
@@ -131,7 +132,7 @@ var _ = describe("List sessions", func() {
 		}
 	})
 
-	conformance(Spec{ID: "SESS-LIST-09", Level: OData, Operation: ListSessions, Doc: DocQueryParameters, Needs: NeedsObjects,
+	conformance(Spec{ID: "SESS-LIST-09", Level: OData, Operation: api.ListSessions.Name, Doc: DocQueryParameters, Needs: NeedsObjects,
 		Requirement: "returns exactly the sessions whose displayName matches $filter eq"}, func(t *T) {
 		s := mustSessions(t, plainSession)[0]
 		if s.Name == "" {
@@ -149,7 +150,7 @@ var _ = describe("List sessions", func() {
 		}
 	})
 
-	conformance(Spec{ID: "SESS-LIST-10", Level: OData, Operation: ListSessions, Doc: DocQueryParameters,
+	conformance(Spec{ID: "SESS-LIST-10", Level: OData, Operation: api.ListSessions.Name, Doc: DocQueryParameters,
 		Requirement: "answers a $filter with no match with 200 and an empty value array"}, func(t *T) {
 		ex := t.Do(listSessionsRequest("list sessions with a $filter matching nothing", "$filter", "displayName eq "+odataString(runName("no such session "+unknownID()))))
 		requireStatus(t, ex, http.StatusOK)
@@ -158,7 +159,7 @@ var _ = describe("List sessions", func() {
 		}
 	})
 
-	conformance(Spec{ID: "SESS-LIST-11", Level: OData, Operation: ListSessions, Doc: DocQueryParameters, Needs: NeedsObjects,
+	conformance(Spec{ID: "SESS-LIST-11", Level: OData, Operation: api.ListSessions.Name, Doc: DocQueryParameters, Needs: NeedsObjects,
 		Requirement: "accepts query options without the $ prefix (top=1 means $top=1)"}, func(t *T) {
 		mustSessions(t, documentedSession, plainSession)
 		ex := t.Do(listSessionsRequest("list sessions with top=1", "top", "1"))
@@ -168,7 +169,7 @@ var _ = describe("List sessions", func() {
 		}
 	})
 
-	conformance(Spec{ID: "SESS-LIST-12", Level: OData, Operation: ListSessions, Doc: DocQueryParameters, Needs: NeedsObjects,
+	conformance(Spec{ID: "SESS-LIST-12", Level: OData, Operation: api.ListSessions.Name, Doc: DocQueryParameters, Needs: NeedsObjects,
 		Requirement: "returns exactly the sessions created in a createdDateTime range given by $filter ge and le"}, func(t *T) {
 		s := mustSessions(t, plainSession)[0]
 		created, ok := expectTimestamp(t, "the created session", s.Body, "createdDateTime")
@@ -189,14 +190,14 @@ var _ = describe("List sessions", func() {
 		}
 	})
 
-	conformance(Spec{ID: "SESS-LIST-13", Level: OData, Operation: ListSessions, Doc: DocQueryParameters,
+	conformance(Spec{ID: "SESS-LIST-13", Level: OData, Operation: api.ListSessions.Name, Doc: DocQueryParameters,
 		Requirement: "answers a $top that is not a positive integer (-1, abc) with 400 and an OData error"}, func(t *T) {
 		for _, top := range []string{"-1", "abc"} {
 			expectODataError(t, t.Do(listSessionsRequest("list sessions with $top="+top, "$top", top)), http.StatusBadRequest)
 		}
 	})
 
-	conformance(Spec{ID: "SESS-LIST-14", Level: OData, Operation: ListSessions, Doc: DocQueryParameters,
+	conformance(Spec{ID: "SESS-LIST-14", Level: OData, Operation: api.ListSessions.Name, Doc: DocQueryParameters,
 		Requirement: "answers a $select naming a property the session does not have with 400 and an OData error"}, func(t *T) {
 		expectODataError(t, t.Do(listSessionsRequest("list sessions with $select=noSuchProperty", "$select", "noSuchProperty")), http.StatusBadRequest)
 	})

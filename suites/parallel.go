@@ -71,13 +71,13 @@ type claimReply struct {
 	Unhealthy string `json:"unhealthy,omitempty"`
 }
 
-// fixtureReply tells a worker to build a shared object, or hands it the object another built.
-type fixtureReply struct {
+// sharedReply tells a worker to build a shared object, or hands it the object another built.
+type sharedReply struct {
 	Build bool            `json:"build,omitempty"`
 	Value json.RawMessage `json:"value,omitempty"`
 }
 
-type fixtureRequest struct {
+type sharedRequest struct {
 	Key    string          `json:"key"`
 	Worker int             `json:"worker"`
 	Value  json.RawMessage `json:"value,omitempty"`
@@ -98,7 +98,7 @@ type coordinator struct {
 	claims   map[string]int // spec ID -> worker
 	reports  map[string]types.SpecReport
 	order    []string
-	fixtures map[string]*sharedFixture
+	shared   map[string]*sharedObject
 	done     map[int][]string
 	progress func(types.SpecReport)
 	// ready is closed once BeforeSpecs is over; cancelled says it failed, and the workers are
@@ -111,7 +111,7 @@ type coordinator struct {
 	exchanges map[uint64]*httpclient.Exchange
 }
 
-type sharedFixture struct {
+type sharedObject struct {
 	owner int
 	value json.RawMessage
 	ready chan struct{} // closed once value is set (null: the build failed)
@@ -131,7 +131,7 @@ func runParallel(cfg Config, suiteCfg types.SuiteConfig, reporterCfg types.Repor
 			BaseURL: cfg.Client.BaseURL(), Workspace: cfg.Workspace, RunID: cfg.RunID, ClockSkew: cfg.ClockSkew,
 			MaxPages: cfg.MaxPages, ReadOnly: cfg.ReadOnly, SessionID: cfg.SessionID, Suite: suiteCfg,
 		},
-		claims: map[string]int{}, reports: map[string]types.SpecReport{}, fixtures: map[string]*sharedFixture{},
+		claims: map[string]int{}, reports: map[string]types.SpecReport{}, shared: map[string]*sharedObject{},
 		done: map[int][]string{}, exchanges: map[uint64]*httpclient.Exchange{},
 	}
 	console := reporters.NewDefaultReporter(reporterCfg, cfg.Out)
@@ -246,7 +246,7 @@ func (c *coordinator) runWorkers(cfg Config, host string) []string {
 			c.mu.Lock()
 			_, reported := c.done[n]
 			c.mu.Unlock()
-			c.releaseFixtures(n)
+			c.releaseShared(n)
 			if (err != nil || !reported) && !c.cancelled {
 				mu.Lock()
 				crashes = append(crashes, fmt.Sprintf("worker %d ended before it reported (%v): %s", n, orNil(err), oneLineTail(w.stderr.String())))
@@ -313,11 +313,11 @@ func (c *coordinator) markUnreported(out, planned []results.Spec, stopped string
 	}
 }
 
-// releaseFixtures ends the waits for shared objects a worker was building when it ended.
-func (c *coordinator) releaseFixtures(worker int) {
+// releaseShared ends the waits for shared objects a worker was building when it ended.
+func (c *coordinator) releaseShared(worker int) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	for _, f := range c.fixtures {
+	for _, f := range c.shared {
 		if f.owner == worker && f.value == nil {
 			f.value = json.RawMessage("null")
 			close(f.ready)
@@ -341,8 +341,8 @@ func (c *coordinator) handler() http.Handler {
 	})
 	mux.HandleFunc("POST /do", c.do)
 	mux.HandleFunc("POST /claim", c.claim)
-	mux.HandleFunc("POST /fixture", c.fixture)
-	mux.HandleFunc("POST /fixture/publish", c.publish)
+	mux.HandleFunc("POST /shared", c.sharedObject)
+	mux.HandleFunc("POST /shared/publish", c.publish)
 	mux.HandleFunc("GET /record/{seq}", c.record)
 	mux.HandleFunc("POST /report", c.report)
 	mux.HandleFunc("POST /done", c.workerDone)
@@ -398,37 +398,37 @@ func (c *coordinator) claim(w http.ResponseWriter, r *http.Request) {
 	reply(w, claimReply{Granted: !taken, Unhealthy: c.unhealthy()})
 }
 
-// fixture answers the first worker that asks for a shared object "build it", and every other
+// sharedObject answers the first worker that asks for a shared object "build it", and every other
 // one, once the object is published, with the object.
-func (c *coordinator) fixture(w http.ResponseWriter, r *http.Request) {
-	var req fixtureRequest
+func (c *coordinator) sharedObject(w http.ResponseWriter, r *http.Request) {
+	var req sharedRequest
 	if !decode(w, r, &req) {
 		return
 	}
 	c.mu.Lock()
-	f, ok := c.fixtures[req.Key]
+	f, ok := c.shared[req.Key]
 	if !ok {
-		c.fixtures[req.Key] = &sharedFixture{owner: req.Worker, ready: make(chan struct{})}
+		c.shared[req.Key] = &sharedObject{owner: req.Worker, ready: make(chan struct{})}
 		c.mu.Unlock()
-		reply(w, fixtureReply{Build: true})
+		reply(w, sharedReply{Build: true})
 		return
 	}
 	c.mu.Unlock()
 	select {
 	case <-f.ready:
-		reply(w, fixtureReply{Value: f.value})
+		reply(w, sharedReply{Value: f.value})
 	case <-r.Context().Done():
 	}
 }
 
 func (c *coordinator) publish(w http.ResponseWriter, r *http.Request) {
-	var req fixtureRequest
+	var req sharedRequest
 	if !decode(w, r, &req) {
 		return
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	f, ok := c.fixtures[req.Key]
+	f, ok := c.shared[req.Key]
 	if !ok || f.owner != req.Worker || f.value != nil {
 		http.Error(w, "not the builder of "+req.Key, http.StatusConflict)
 		return

@@ -1,86 +1,96 @@
 package suites
 
 import (
+	"fmt"
 	"net/http"
 	"strings"
 
 	. "github.com/onsi/ginkgo/v2"
 
+	"github.com/copilotconf/copilotconf/api"
 	"github.com/copilotconf/copilotconf/internal/httpclient"
 )
 
-// operationRequest builds a well-formed request for one of the seven operations, aimed at ids
-// no target holds, so that it never creates or changes anything on a target that checks
+// requestFor builds a well-formed request for an operation, aimed at ids no target holds (the
+// workspace aside), so that it never creates or changes anything on a target that checks
 // credentials first.
-type operationRequest func() httpRequest
-
-var operationRequests = map[Operation]operationRequest{
-	ListSessions: func() httpRequest { return getRequest("list sessions", sessionsPath(), nil) },
-	CreateSession: func() httpRequest {
-		return jsonRequest("create session", http.MethodPost, sessionsPath(), mustJSON(map[string]any{"displayName": runName("unauthenticated")}))
-	},
-	GetSession: func() httpRequest { return getRequest("get session", sessionPath(unknownID()), nil) },
-	UpdateSession: func() httpRequest {
-		return jsonRequest("update session", http.MethodPatch, sessionPath(unknownID()), mustJSON(map[string]any{"displayName": runName("unauthenticated")}))
-	},
-	ListPrompts: func() httpRequest { return getRequest("list prompts", promptsPath(unknownID()), nil) },
-	CreatePrompt: func() httpRequest {
-		return jsonRequest("create prompt", http.MethodPost, promptsPath(unknownID()), mustJSON(map[string]any{"type": "prompt", "content": runName("unauthenticated")}))
-	},
-	GetPrompt: func() httpRequest { return getRequest("get prompt", promptPath(unknownID(), unknownID()), nil) },
+func requestFor(op api.Operation) httpRequest {
+	ids := map[string]string{}
+	for _, p := range op.Params() {
+		ids[p] = unknownID()
+	}
+	ids[api.WorkspaceID] = env().cfg.Workspace
+	req := httpRequest{Method: op.Method, Path: op.Expand(ids), Label: op.Label()}
+	if op.Body != nil {
+		req = jsonRequest(op.Label(), op.Method, req.Path, mustJSON(op.Body(runName("unauthenticated"))))
+	}
+	return req
 }
 
-func authSpec(id string, op Operation, needs Needs) TableEntry {
+// authSpec is the authentication spec of an operation: PROTO-AUTH-nn, numbered in the order of
+// api.Operations.
+func authSpec(n int, op api.Operation) TableEntry {
 	GinkgoHelper()
-	return entry(Spec{ID: id, Level: Core, Operation: Protocol, Doc: DocAuth, Needs: needs,
-		Requirement: "answers " + string(op) + " without a token, and with a wrong token, with 401 and an OData error"}, op)
+	needs := NeedsNothing
+	if op.Writes {
+		needs = NeedsWrites
+	}
+	return entry(Spec{ID: fmt.Sprintf("PROTO-AUTH-%02d", n), Level: Core, Operation: Protocol, Doc: DocAuth, Needs: needs,
+		Requirement: "answers " + op.Name + " without a token, and with a wrong token, with 401 and an OData error"}, op)
+}
+
+// authSpecs declares one authentication spec per operation.
+func authSpecs() []TableEntry {
+	GinkgoHelper()
+	var out []TableEntry
+	for i, op := range api.Operations() {
+		out = append(out, authSpec(i+1, op))
+	}
+	return out
+}
+
+// unknownResourceRequests are the reads of every operation that names a session, prompt or
+// other object by id, each with ids no target holds.
+func unknownResourceRequests() []httpRequest {
+	var out []httpRequest
+	for _, op := range api.Operations() {
+		if op.Method == http.MethodGet && len(op.Params()) > 1 {
+			out = append(out, requestFor(op))
+		}
+	}
+	return out
 }
 
 var _ = describe("Protocol", func() {
-	DescribeTable("Authentication", runEntry(func(t *T, op Operation) {
-		missing := operationRequests[op]()
+	DescribeTable("Authentication", runEntry(func(t *T, op api.Operation) {
+		missing := requestFor(op)
 		missing.Auth = httpclient.AuthNone
 		missing.Label += " without a token"
 		expectODataError(t, t.Do(missing), http.StatusUnauthorized)
 
-		wrong := operationRequests[op]()
+		wrong := requestFor(op)
 		wrong.Auth = httpclient.AuthToken
 		wrong.Token = "copilotconf-wrong-token-" + unknownID()
 		wrong.Label += " with a wrong token"
 		expectODataError(t, t.Do(wrong), http.StatusUnauthorized)
-	}),
-		authSpec("PROTO-AUTH-01", ListSessions, NeedsNothing),
-		authSpec("PROTO-AUTH-02", CreateSession, NeedsWrites),
-		authSpec("PROTO-AUTH-03", GetSession, NeedsNothing),
-		authSpec("PROTO-AUTH-04", UpdateSession, NeedsWrites),
-		authSpec("PROTO-AUTH-05", ListPrompts, NeedsNothing),
-		authSpec("PROTO-AUTH-06", CreatePrompt, NeedsWrites),
-		authSpec("PROTO-AUTH-07", GetPrompt, NeedsNothing),
-	)
+	}), authSpecs())
 
 	conformance(Spec{ID: "PROTO-ERROR-01", Slow: true, Level: Core, Operation: Protocol, Doc: DocErrors,
 		Requirement: "gives every error a body with non-empty string error.code and error.message"}, func(t *T) {
-		unauthenticated := operationRequests[ListSessions]()
+		for _, req := range unknownResourceRequests() {
+			expectODataError(t, t.Do(req), http.StatusNotFound)
+		}
+		unauthenticated := requestFor(api.ListSessions)
 		unauthenticated.Auth = httpclient.AuthNone
 		unauthenticated.Label += " without a token"
-		for _, c := range []struct {
-			req    httpRequest
-			status int
-		}{
-			{operationRequests[GetSession](), http.StatusNotFound},
-			{operationRequests[ListPrompts](), http.StatusNotFound},
-			{operationRequests[GetPrompt](), http.StatusNotFound},
-			{unauthenticated, http.StatusUnauthorized},
-		} {
-			expectODataError(t, t.Do(c.req), c.status)
-		}
+		expectODataError(t, t.Do(unauthenticated), http.StatusUnauthorized)
 	})
 
 	conformance(Spec{ID: "PROTO-HEADERS-01", Level: Advisory, Operation: Protocol, Doc: DocErrors,
 		Requirement: "sends a request-id header on successful and failed responses"}, func(t *T) {
 		for _, ex := range []*httpclient.Exchange{
-			t.Do(operationRequests[ListSessions]()),
-			t.Do(operationRequests[GetSession]()),
+			t.Do(requestFor(api.ListSessions)),
+			t.Do(requestFor(api.GetSession)),
 		} {
 			if ex.Status != 0 && strings.TrimSpace(ex.ResponseHeader.Get("request-id")) == "" {
 				t.Errorf("%s (%s): expected a request-id header, there is none", ex.Label, describeStatus(ex))
@@ -90,7 +100,7 @@ var _ = describe("Protocol", func() {
 
 	conformance(Spec{ID: "PROTO-HEADERS-02", Level: Advisory, Operation: Protocol, Doc: DocErrors,
 		Requirement: "echoes the client-request-id header the client sent"}, func(t *T) {
-		for _, req := range []httpRequest{operationRequests[ListSessions](), operationRequests[GetSession]()} {
+		for _, req := range []httpRequest{requestFor(api.ListSessions), requestFor(api.GetSession)} {
 			sent := unknownID()
 			req.Header = http.Header{"client-request-id": {sent}}
 			ex := t.Do(req)

@@ -130,7 +130,7 @@ func timestampsOf(e entity) map[string]any {
 }
 
 var _ = describe("Schema", func() {
-	conformance(Spec{ID: "SCHEMA-01", Level: Advisory, Operation: GetSession, Doc: DocSessionResource, Needs: NeedsObjects,
+	conformance(Spec{ID: "SCHEMA-01", Level: Advisory, Operation: Schema, Doc: DocSessionResource, Needs: NeedsObjects,
 		Requirement: "writes timestamps in UTC with a literal Z and at most 7 fractional digits, as Graph does"}, func(t *T) {
 		for _, s := range sampleResponses(t) {
 			for _, e := range entitiesIn(s) {
@@ -143,7 +143,7 @@ var _ = describe("Schema", func() {
 		}
 	})
 
-	conformance(Spec{ID: "SCHEMA-02", Slow: true, Level: Core, Operation: GetSession, Doc: DocSessionResource, Needs: NeedsObjects,
+	conformance(Spec{ID: "SCHEMA-02", Slow: true, Level: Core, Operation: Schema, Doc: DocSessionResource, Needs: NeedsObjects,
 		Requirement: "writes every timestamp as a DateTimeOffset with an explicit offset, in UTC"}, func(t *T) {
 		for _, s := range sampleResponses(t) {
 			for _, e := range entitiesIn(s) {
@@ -154,7 +154,7 @@ var _ = describe("Schema", func() {
 		}
 	})
 
-	conformance(Spec{ID: "SCHEMA-03", Level: Core, Operation: GetSession, Doc: DocSessionResource, Needs: NeedsObjects,
+	conformance(Spec{ID: "SCHEMA-03", Level: Core, Operation: Schema, Doc: DocSessionResource, Needs: NeedsObjects,
 		Requirement: "returns no properties beyond the documented ones (annotations aside)"}, func(t *T) {
 		for _, s := range sampleResponses(t) {
 			if _, isCollection := s.body["value"]; isCollection {
@@ -166,7 +166,7 @@ var _ = describe("Schema", func() {
 		}
 	})
 
-	conformance(Spec{ID: "SCHEMA-04", Level: Core, Operation: GetSession, Doc: DocSessionResource, Needs: NeedsObjects,
+	conformance(Spec{ID: "SCHEMA-04", Level: Core, Operation: Schema, Doc: DocSessionResource, Needs: NeedsObjects,
 		Requirement: "gives the exact @odata.type of the resource whenever it writes one"}, func(t *T) {
 		for _, s := range sampleResponses(t) {
 			for _, e := range entitiesIn(s) {
@@ -177,7 +177,7 @@ var _ = describe("Schema", func() {
 		}
 	})
 
-	conformance(Spec{ID: "SCHEMA-05", Level: OData, Operation: GetSession, Doc: DocODataJSON, Needs: NeedsObjects,
+	conformance(Spec{ID: "SCHEMA-05", Level: OData, Operation: Schema, Doc: DocODataJSON, Needs: NeedsObjects,
 		Requirement: "writes @odata.context as the first member of the response object, entity or collection"}, func(t *T) {
 		for _, s := range sampleResponses(t) {
 			if _, has := s.body["@odata.context"]; !has || s.raw == nil {
@@ -191,7 +191,7 @@ var _ = describe("Schema", func() {
 })
 
 var _ = describe("Sessions and their prompts", func() {
-	conformance(Spec{ID: "REL-01", Slow: true, Level: Core, Operation: GetSession, Doc: DocSessionResource, Needs: NeedsObjects,
+	conformance(Spec{ID: "REL-01", Slow: true, Level: Core, Operation: Relationship, Doc: DocSessionResource, Needs: NeedsObjects,
 		Requirement: "leaves the prompts navigation property out of a session unless it is expanded"}, func(t *T) {
 		p := mustPrompts(t)
 		got := getSession(t, "get a session that has prompts", p.Session.ID)
@@ -208,7 +208,7 @@ var _ = describe("Sessions and their prompts", func() {
 		}
 	})
 
-	conformance(Spec{ID: "REL-02", Level: Advisory, Operation: GetSession, Doc: DocQueryParameters, Needs: NeedsObjects,
+	conformance(Spec{ID: "REL-02", Level: Advisory, Operation: Relationship, Doc: DocQueryParameters, Needs: NeedsObjects,
 		Requirement: "inlines exactly the session's own prompts with $expand=prompts (not documented for this API, so advisory)"}, func(t *T) {
 		p := mustPrompts(t)
 		got := getSession(t, "get session with $expand=prompts", p.Session.ID, "$expand", "prompts")

@@ -2,6 +2,8 @@ package suites
 
 import (
 	"fmt"
+
+	"github.com/copilotconf/copilotconf/api"
 	"sort"
 	"strings"
 	"sync"
@@ -23,20 +25,29 @@ const (
 	Advisory Level = "advisory"
 )
 
-// Operation is the label naming the API operation a spec exercises.
-type Operation string
-
-// The operation labels.
+// A spec's operation label is the name of the API operation it exercises (api.Operations), or
+// one of these topics for specs that look across operations.
 const (
-	ListSessions  Operation = "list-sessions"
-	CreateSession Operation = "create-session"
-	GetSession    Operation = "get-session"
-	UpdateSession Operation = "update-session"
-	ListPrompts   Operation = "list-prompts"
-	CreatePrompt  Operation = "create-prompt"
-	GetPrompt     Operation = "get-prompt"
-	Protocol      Operation = "protocol"
+	// Protocol: authentication, errors, headers, methods, media types and limits of every operation.
+	Protocol = "protocol"
+	// Schema: the form of every response body (timestamps, @odata annotations, properties).
+	Schema = "schema"
+	// Relationship: sessions and their prompts (the prompts navigation property, $expand).
+	Relationship = "relationship"
 )
+
+// Topics lists the labels that name no operation.
+var Topics = []string{Protocol, Schema, Relationship}
+
+// specIDPrefixes are the spec ID prefixes in catalogue order: the operations' in documentation
+// order, then the topics'.
+func specIDPrefixes() []string {
+	var out []string
+	for _, op := range api.Operations() {
+		out = append(out, op.SpecPrefix)
+	}
+	return append(out, "REL", "SCHEMA", "PROTO")
+}
 
 // MutatingLabel marks every spec that sends POST or PATCH in a normal run (itself or through a
 // shared object it needs).
@@ -62,16 +73,9 @@ func (n Needs) String() string {
 // MarshalText writes Needs as its name.
 func (n Needs) MarshalText() ([]byte, error) { return []byte(n.String()), nil }
 
-// Documentation pages the requirements come from.
+// Documentation pages the requirements come from, besides each operation's own (api.Operation.Doc).
 const (
 	docBase            = "https://learn.microsoft.com/en-us/graph/"
-	DocListSessions    = docBase + "api/security-securitycopilot-workspace-list-sessions?view=graph-rest-beta"
-	DocCreateSession   = docBase + "api/security-securitycopilot-workspace-post-sessions?view=graph-rest-beta"
-	DocGetSession      = docBase + "api/security-securitycopilot-session-get?view=graph-rest-beta"
-	DocUpdateSession   = docBase + "api/security-securitycopilot-session-update?view=graph-rest-beta"
-	DocListPrompts     = docBase + "api/security-securitycopilot-session-list-prompts?view=graph-rest-beta"
-	DocCreatePrompt    = docBase + "api/security-securitycopilot-session-post-prompts?view=graph-rest-beta"
-	DocGetPrompt       = docBase + "api/security-securitycopilot-prompt-get?view=graph-rest-beta"
 	DocSessionResource = docBase + "api/resources/security-securitycopilot-session?view=graph-rest-beta"
 	DocPromptResource  = docBase + "api/resources/security-securitycopilot-prompt?view=graph-rest-beta"
 	DocQueryParameters = docBase + "query-parameters"
@@ -85,12 +89,13 @@ const (
 // Spec is the metadata of one conformance check: the single place a check is described.
 // The Ginkgo text, the labels, `copilotconf specs` and failure messages are all derived from it.
 type Spec struct {
-	ID          string    `json:"id"`
-	Level       Level     `json:"level"`
-	Operation   Operation `json:"operation"`
-	Needs       Needs     `json:"needs"`
-	Requirement string    `json:"requirement"`
-	Doc         string    `json:"doc"`
+	ID    string `json:"id"`
+	Level Level  `json:"level"`
+	// Operation is the label of the operation the spec exercises, or its topic.
+	Operation   string `json:"operation"`
+	Needs       Needs  `json:"needs"`
+	Requirement string `json:"requirement"`
+	Doc         string `json:"doc"`
 	// Slow marks a spec at the head of a long chain of requests (its own, or the shared objects
 	// many specs wait for): a parallel run starts it first (Ginkgo's SpecPriority).
 	Slow bool `json:"slow,omitempty"`
@@ -150,8 +155,7 @@ func registeredSpecs() []Spec {
 
 // specOrder sorts IDs by prefix in documentation order, then by number.
 func specOrder(id string) string {
-	prefixes := []string{"SESS-LIST", "SESS-CREATE", "SESS-GET", "SESS-UPDATE", "PROMPT-LIST", "PROMPT-CREATE", "PROMPT-GET", "REL", "SCHEMA", "PROTO"}
-	for i, p := range prefixes {
+	for i, p := range specIDPrefixes() {
 		if strings.HasPrefix(id, p+"-") {
 			return fmt.Sprintf("%02d-%s", i, id)
 		}

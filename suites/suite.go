@@ -67,13 +67,13 @@ type Result struct {
 	Stopped string
 }
 
-// environment is the Ginkgo-setup state of one run: configuration, fixtures, write ledger.
+// environment is the Ginkgo-setup state of one run: configuration, shared objects, write ledger.
 type environment struct {
-	cfg      Config
-	ended    int // specs reported on Progress
-	client   *httpclient.Client
-	fixtures fixtureCache
-	ledger   ledger
+	cfg     Config
+	ended   int // specs reported on Progress
+	client  *httpclient.Client
+	objects sharedCache
+	ledger  ledger
 
 	recordsMu sync.Mutex
 	records   map[uint64]results.Exchange // rendered exchanges, by the client's sequence number
@@ -140,7 +140,7 @@ func (e *environment) do(ctx context.Context, req httpclient.Request) *httpclien
 		return e.link.do(ctx, req)
 	}
 	ex := e.client.Do(ctx, req)
-	e.ledger.observe(ex)
+	e.ledger.observe(ex, e.client.BaseURL())
 	return ex
 }
 

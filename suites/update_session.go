@@ -1,13 +1,14 @@
 package suites
 
 import (
+	"github.com/copilotconf/copilotconf/api"
 	"net/http"
 
 	"github.com/copilotconf/copilotconf/schemas"
 )
 
 var _ = describe("Update session", func() {
-	conformance(Spec{ID: "SESS-UPDATE-01", Slow: true, Level: Core, Operation: UpdateSession, Doc: DocUpdateSession, Needs: NeedsWrites,
+	conformance(Spec{ID: "SESS-UPDATE-01", Slow: true, Level: Core, Operation: api.UpdateSession.Name, Doc: api.UpdateSession.Doc, Needs: NeedsWrites,
 		Requirement: "returns 200 with the updated session carrying the new displayName"}, func(t *T) {
 		u := updatedSession(t)
 		requireStatus(t, u.Patch, http.StatusOK)
@@ -18,7 +19,7 @@ var _ = describe("Update session", func() {
 		}
 	})
 
-	conformance(Spec{ID: "SESS-UPDATE-02", Level: Core, Operation: UpdateSession, Doc: DocSessionResource, Needs: NeedsWrites,
+	conformance(Spec{ID: "SESS-UPDATE-02", Level: Core, Operation: api.UpdateSession.Name, Doc: DocSessionResource, Needs: NeedsWrites,
 		Requirement: "moves lastModifiedDateTime forward and keeps id and createdDateTime"}, func(t *T) {
 		u := updatedSession(t)
 		requireStatus(t, u.Patch, http.StatusOK)
@@ -34,7 +35,7 @@ var _ = describe("Update session", func() {
 		}
 	})
 
-	conformance(Spec{ID: "SESS-UPDATE-03", Level: Core, Operation: UpdateSession, Doc: DocUpdateSession, Needs: NeedsWrites,
+	conformance(Spec{ID: "SESS-UPDATE-03", Level: Core, Operation: api.UpdateSession.Name, Doc: api.UpdateSession.Doc, Needs: NeedsWrites,
 		Requirement: "makes the change visible to a following GET"}, func(t *T) {
 		u := updatedSession(t)
 		requireStatus(t, u.After, http.StatusOK)
@@ -47,19 +48,19 @@ var _ = describe("Update session", func() {
 		}
 	})
 
-	conformance(Spec{ID: "SESS-UPDATE-04", Level: Core, Operation: UpdateSession, Doc: DocUpdateSession, Needs: NeedsWrites,
+	conformance(Spec{ID: "SESS-UPDATE-04", Level: Core, Operation: api.UpdateSession.Name, Doc: api.UpdateSession.Doc, Needs: NeedsWrites,
 		Requirement: "answers an unknown session id with 404 and an OData error"}, func(t *T) {
 		expectRejected(t, "update an unknown session", http.MethodPatch, sessionPath(unknownID()),
 			mustJSON(map[string]any{"displayName": runName("never stored")}), http.StatusNotFound)
 	})
 
-	conformance(Spec{ID: "SESS-UPDATE-05", Level: OData, Operation: UpdateSession, Doc: DocErrors, Needs: NeedsWrites,
+	conformance(Spec{ID: "SESS-UPDATE-05", Level: OData, Operation: api.UpdateSession.Name, Doc: DocErrors, Needs: NeedsWrites,
 		Requirement: "answers malformed JSON with 400 and an OData error"}, func(t *T) {
 		u := updatedSession(t)
 		expectRejected(t, "update session with malformed JSON", http.MethodPatch, sessionPath(u.Created.ID), requestFixture(t, "malformed.json"), http.StatusBadRequest)
 	})
 
-	conformance(Spec{ID: "SESS-UPDATE-06", Level: OData, Operation: UpdateSession, Doc: DocSessionResource, Needs: NeedsWrites,
+	conformance(Spec{ID: "SESS-UPDATE-06", Level: OData, Operation: api.UpdateSession.Name, Doc: DocSessionResource, Needs: NeedsWrites,
 		Requirement: "never applies read-only properties (id, createdDateTime, lastModifiedDateTime) sent in the body"}, func(t *T) {
 		u := updatedSession(t)
 		body := requestFixture(t, "session-readonly-properties.json")

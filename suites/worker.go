@@ -108,12 +108,12 @@ func sendReport(l *link, r SpecReport) {
 func sharedAcrossWorkers[F any](t *T, l *link, key string, build func(t *T) F) F {
 	GinkgoHelper()
 	var value F
-	var rep fixtureReply
-	if err := l.call(t.ctx, http.MethodPost, "/fixture", fixtureRequest{Key: key, Worker: l.worker}, &rep); err != nil {
+	var rep sharedReply
+	if err := l.call(t.ctx, http.MethodPost, "/shared", sharedRequest{Key: key, Worker: l.worker}, &rep); err != nil {
 		t.Fatalf("precondition failed: could not get the shared object %q from the coordinator: %v", key, err)
 	}
 	if !rep.Build {
-		if err := decodeFixture(rep.Value, &value); err != nil {
+		if err := decodeShared(rep.Value, &value); err != nil {
 			t.Fatalf("precondition failed: the shared object %q could not be decoded: %v", key, err)
 		}
 		return value
@@ -123,7 +123,7 @@ func sharedAcrossWorkers[F any](t *T, l *link, key string, build func(t *T) F) F
 		if !published { // the build ended the spec: let the other workers go on without it
 			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 			defer cancel()
-			_ = l.call(ctx, http.MethodPost, "/fixture/publish", fixtureRequest{Key: key, Worker: l.worker}, nil)
+			_ = l.call(ctx, http.MethodPost, "/shared/publish", sharedRequest{Key: key, Worker: l.worker}, nil)
 		}
 	}()
 	value = build(t)
@@ -133,11 +133,11 @@ func sharedAcrossWorkers[F any](t *T, l *link, key string, build func(t *T) F) F
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	published = l.call(ctx, http.MethodPost, "/fixture/publish", fixtureRequest{Key: key, Worker: l.worker, Value: raw}, nil) == nil
+	published = l.call(ctx, http.MethodPost, "/shared/publish", sharedRequest{Key: key, Worker: l.worker, Value: raw}, nil) == nil
 	return value
 }
 
-func decodeFixture(raw json.RawMessage, v any) error {
+func decodeShared(raw json.RawMessage, v any) error {
 	if len(raw) == 0 {
 		return errors.New("nothing was published")
 	}

@@ -10,30 +10,30 @@ import (
 	"github.com/copilotconf/copilotconf/internal/httpclient"
 )
 
-// fixtureCache memoises the objects specs share. Each is created once, by whichever spec needs
+// sharedCache memoises the objects specs share. Each is created once, by whichever spec needs
 // it first, and never modified afterwards, so specs stay independent of order.
-type fixtureCache struct {
+type sharedCache struct {
 	mu    sync.Mutex
-	items map[string]*fixtureEntry
+	items map[string]*sharedEntry
 }
 
-type fixtureEntry struct {
+type sharedEntry struct {
 	once  sync.Once
 	value any
 }
 
-// shared returns the fixture under key, building it on first use. Builds of different keys may
+// shared returns the shared object under key, building it on first use. Builds of different keys may
 // nest (a read-only run looks at prompts while it picks sessions).
 func shared[F any](t *T, key string, build func(t *T) F) F {
 	GinkgoHelper()
-	c := &env().fixtures
+	c := &env().objects
 	c.mu.Lock()
 	if c.items == nil {
-		c.items = map[string]*fixtureEntry{}
+		c.items = map[string]*sharedEntry{}
 	}
 	e, ok := c.items[key]
 	if !ok {
-		e = &fixtureEntry{}
+		e = &sharedEntry{}
 		c.items[key] = e
 	}
 	c.mu.Unlock()
