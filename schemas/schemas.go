@@ -31,11 +31,17 @@ type Kind string
 
 // The document kinds.
 const (
-	Session           Kind = "session"
-	Prompt            Kind = "prompt"
-	SessionCollection Kind = "session-collection"
-	PromptCollection  Kind = "prompt-collection"
-	Error             Kind = "error"
+	Session              Kind = "session"
+	Prompt               Kind = "prompt"
+	SessionCollection    Kind = "session-collection"
+	PromptCollection     Kind = "prompt-collection"
+	Error                Kind = "error"
+	Workspace            Kind = "workspace"
+	WorkspaceCollection  Kind = "workspace-collection"
+	Plugin               Kind = "plugin"
+	PluginCollection     Kind = "plugin-collection"
+	Evaluation           Kind = "evaluation"
+	EvaluationCollection Kind = "evaluation-collection"
 	// SessionSelect is a session returned with $select: only id is required.
 	SessionSelect Kind = "session-select"
 	// PromptSelect is a prompt returned with $select: only id is required.
@@ -46,14 +52,15 @@ const (
 )
 
 // allKinds lists every kind, user-facing ones first.
-var allKinds = []Kind{Session, Prompt, SessionCollection, PromptCollection, Error, SessionSelect, PromptSelect, ConformanceReport}
+var allKinds = append(Kinds(), SessionSelect, PromptSelect, ConformanceReport)
 
-// Kinds returns the five document kinds users validate (not the $select variants).
+// Kinds returns the document kinds of the API users validate (not the $select variants).
 func Kinds() []Kind {
-	return []Kind{Session, Prompt, SessionCollection, PromptCollection, Error}
+	return []Kind{Session, Prompt, SessionCollection, PromptCollection, Error,
+		Workspace, WorkspaceCollection, Plugin, PluginCollection, Evaluation, EvaluationCollection}
 }
 
-// ParseKind returns the kind named s (any of the seven, case-insensitive).
+// ParseKind returns the kind named s (any kind, case-insensitive).
 func ParseKind(s string) (Kind, error) {
 	for _, k := range allKinds {
 		if strings.EqualFold(s, string(k)) {
