@@ -344,6 +344,20 @@ func expectCount(t *T, what string, obj map[string]any, want int) {
 	}
 }
 
+// expectSubset records the ids of earlier that later lacks.
+func expectSubset(t *T, what string, earlier, later []string) {
+	GinkgoHelper()
+	var missing []string
+	for _, id := range earlier {
+		if !contains(later, id) {
+			missing = append(missing, id)
+		}
+	}
+	if len(missing) > 0 {
+		t.Errorf("%s: missing from the second listing %v", what, missing)
+	}
+}
+
 // expectSameSet records the ids missing from got and the ids got has in excess of want.
 func expectSameSet(t *T, what string, got, want []string) {
 	GinkgoHelper()

@@ -19,6 +19,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/onsi/ginkgo/v2/formatter"
@@ -104,7 +105,10 @@ type coordinator struct {
 	// ready is closed once BeforeSpecs is over; cancelled says it failed, and the workers are
 	// sent home without running anything.
 	ready     chan struct{}
-	cancelled bool
+	cancelled atomic.Bool
+	// interrupted says the run was interrupted (Ctrl-C): a worker that then ends without
+	// reporting did what it was told.
+	interrupted atomic.Bool
 	// exchanges holds what the workers sent, by sequence number, until the run ends: a failing
 	// spec asks for the rendering of its exchanges (redacted, with a curl reproducer), which only
 	// this process, holding the credentials, can make.
@@ -133,6 +137,7 @@ func runParallel(cfg Config, suiteCfg types.SuiteConfig, reporterCfg types.Repor
 		},
 		claims: map[string]int{}, reports: map[string]types.SpecReport{}, shared: map[string]*sharedObject{},
 		done: map[int][]string{}, exchanges: map[uint64]*httpclient.Exchange{},
+		ready: make(chan struct{}),
 	}
 	console := reporters.NewDefaultReporter(reporterCfg, cfg.Out)
 	formatter.ColorableStdOut = cfg.Out
@@ -160,7 +165,6 @@ func runParallel(cfg Config, suiteCfg types.SuiteConfig, reporterCfg types.Repor
 	go func() { _ = srv.Serve(ln) }()
 	defer srv.Close()
 
-	c.ready = make(chan struct{})
 	before := make(chan error, 1)
 	go func() {
 		var err error
@@ -170,7 +174,7 @@ func runParallel(cfg Config, suiteCfg types.SuiteConfig, reporterCfg types.Repor
 		if err == nil {
 			console.SuiteWillBegin(begin)
 		}
-		c.cancelled = err != nil
+		c.cancelled.Store(err != nil)
 		close(c.ready)
 		before <- err
 	}()
@@ -181,8 +185,11 @@ func runParallel(cfg Config, suiteCfg types.SuiteConfig, reporterCfg types.Repor
 
 	report := c.merge(plan.Report, started, suiteCfg)
 	stopped := stopReason(report)
-	if len(crashes) > 0 { // the root cause: the other workers were interrupted because of it
+	switch {
+	case len(crashes) > 0: // the root cause: the other workers were interrupted because of it
 		stopped = crashes[0]
+	case stopped == "" && c.interrupted.Load():
+		stopped = "the run was interrupted"
 	}
 	res := Result{Report: report, Created: current.ledger.objects(), Specs: registeredSpecs(), Stopped: stopped}
 	res.Outcomes = outcomes(report, res.Specs, suiteCfg, stopped)
@@ -231,6 +238,7 @@ func (c *coordinator) runWorkers(cfg Config, host string) []string {
 	go func() {
 		select {
 		case <-interrupts:
+			c.interrupted.Store(true)
 			stopAll()
 		case <-finished:
 		}
@@ -247,7 +255,7 @@ func (c *coordinator) runWorkers(cfg Config, host string) []string {
 			_, reported := c.done[n]
 			c.mu.Unlock()
 			c.releaseShared(n)
-			if (err != nil || !reported) && !c.cancelled {
+			if (err != nil || !reported) && !c.cancelled.Load() && !c.interrupted.Load() {
 				mu.Lock()
 				crashes = append(crashes, fmt.Sprintf("worker %d ended before it reported (%v): %s", n, orNil(err), oneLineTail(w.stderr.String())))
 				mu.Unlock()
@@ -257,8 +265,7 @@ func (c *coordinator) runWorkers(cfg Config, host string) []string {
 	}
 	wg.Wait()
 	close(finished)
-	slices.Sort(crashes)
-	return crashes
+	return crashes // in the order the workers ended: the first is the root cause
 }
 
 func orNil(err error) string {
@@ -333,7 +340,7 @@ func (c *coordinator) handler() http.Handler {
 		case <-r.Context().Done():
 			return
 		}
-		if c.cancelled {
+		if c.cancelled.Load() {
 			http.Error(w, "the run stopped before the specs", http.StatusGone)
 			return
 		}
