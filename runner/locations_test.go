@@ -40,7 +40,7 @@ func expectFailuresAtTheSuiteLine(t *testing.T, procs string) {
 		shape, id, file, declared, failing string
 	}{
 		{"a conformance() spec with a collected check", "SESS-LIST-04", "suites/list_sessions.go", `ID: "SESS-LIST-04"`, `expectContext(t, "list sessions", requireObject(t, ex), sessionsContext())`},
-		{"a table entry", "PROTO-AUTH-01", "suites/protocol.go", `authSpec("PROTO-AUTH-01"`, `expectODataError(t, t.Do(wrong), http.StatusUnauthorized)`},
+		{"a table entry", "PROTO-AUTH-01", "suites/protocol.go", "}), authSpecs())", `expectODataError(t, t.Do(wrong), http.StatusUnauthorized)`},
 		{"a require* failure", "SESS-CREATE-01", "suites/create_session.go", `ID: "SESS-CREATE-01"`, `expectCreatedValid(t, plainSession(t).createdEntity, schemas.Session)`},
 		{"a missing shared object", "SESS-GET-01", "suites/get_session.go", `ID: "SESS-GET-01"`, `s := mustSessions(t, plainSession)[0]`},
 	}

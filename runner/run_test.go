@@ -339,7 +339,7 @@ func TestUsageErrorsExitTwo(t *testing.T) {
 		{"argument to run", []string{"run", "http://127.0.0.1:1"}, "run takes no arguments"},
 		{"nothing selected", []string{"run", "--focus", "NO-SUCH-SPEC"}, "no spec matches the selection"},
 		{"validate without kind", []string{"validate", "x.json"}, "validate needs --kind"},
-		{"validate unknown kind", []string{"validate", "--kind", "workspace", "x.json"}, "workspace"},
+		{"validate unknown kind", []string{"validate", "--kind", "tenant", "x.json"}, "tenant"},
 		{"validate without files", []string{"validate", "--kind", "session"}, "at least one FILE"},
 		{"validate missing file", []string{"validate", "--kind", "session", "does-not-exist.json"}, "cannot read does-not-exist.json"},
 		{"serve bad address", []string{"serve", "--addr", "nonsense"}, "invalid --addr"},
