@@ -44,6 +44,17 @@ func (e orExpr) eval(r record) bool  { return e.l.eval(r) || e.r.eval(r) }
 func (e andExpr) eval(r record) bool { return e.l.eval(r) && e.r.eval(r) }
 func (e notExpr) eval(r record) bool { return !e.x.eval(r) }
 
+// containsExpr is contains(field, 'part'), for the properties that document it.
+type containsExpr struct {
+	field string
+	part  string
+}
+
+func (e containsExpr) eval(r record) bool {
+	v := r.value(e.field)
+	return !v.null && strings.Contains(v.str, e.part)
+}
+
 func (e startsWithExpr) eval(r record) bool {
 	v := r.value(e.field)
 	return !v.null && strings.HasPrefix(v.str, e.prefix)
@@ -228,7 +239,7 @@ func (p *filterParser) parsePrimary() (filterExpr, error) {
 
 func (p *filterParser) parseFunction(name token) (filterExpr, error) {
 	fn := strings.ToLower(name.text)
-	if fn != "startswith" {
+	if fn != "startswith" && fn != "contains" {
 		if unsupportedFunctions[fn] {
 			return nil, p.errAt(name, "function '%s' is not supported (only startswith is)", name.text)
 		}
@@ -243,8 +254,8 @@ func (p *filterParser) parseFunction(name token) (filterExpr, error) {
 	if err != nil {
 		return nil, err
 	}
-	if f.kind != kindString {
-		return nil, p.errAt(pt, "startswith is not supported on property '%s'", f.name)
+	if f.kind != kindString || (fn == "contains" && !f.contains) {
+		return nil, p.errAt(pt, "%s is not supported on property '%s'", fn, f.name)
 	}
 	if c := p.next(); c.kind != tokComma {
 		return nil, p.errAt(c, "expected ',' in startswith but found %s", c.describe())
@@ -255,6 +266,9 @@ func (p *filterParser) parseFunction(name token) (filterExpr, error) {
 	}
 	if c := p.next(); c.kind != tokRParen {
 		return nil, p.errAt(c, "expected ')' to close startswith but found %s", c.describe())
+	}
+	if fn == "contains" {
+		return containsExpr{field: f.name, part: lit.text}, nil
 	}
 	return startsWithExpr{field: f.name, prefix: lit.text}, nil
 }
@@ -303,6 +317,14 @@ func (p *filterParser) parseComparison(prop token) (filterExpr, error) {
 			return nil, p.errAt(lit, "property '%s' needs an unquoted DateTimeOffset literal such as 2025-10-22T20:12:13.759634Z, found %s", f.name, lit.describe())
 		}
 		cmp.lit = fvalue{time: lit.time}
+	case kindBool:
+		if !lit.isKeyword("true") && !lit.isKeyword("false") {
+			return nil, p.errAt(lit, "property '%s' needs true or false, found %s", f.name, lit.describe())
+		}
+		if op != "eq" && op != "ne" {
+			return nil, p.errAt(opTok, "operator '%s' is not supported on property '%s' (use eq or ne)", op, f.name)
+		}
+		cmp.lit = fvalue{str: strings.ToLower(lit.text)}
 	case kindString, kindEnum:
 		if lit.kind != tokString {
 			return nil, p.errAt(lit, "property '%s' needs a string literal in single quotes, found %s", f.name, lit.describe())

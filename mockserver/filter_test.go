@@ -137,7 +137,7 @@ func TestFilterInvalid(t *testing.T) {
 		{"prompts eq null", sessionSchema, "not supported"},
 		{"content eq 'x'", sessionSchema, "not a property of session"},
 		{"displayName/foo eq 'x'", sessionSchema, "unexpected character '/'"},
-		{"contains(displayName,'x')", sessionSchema, "function 'contains' is not supported"},
+		{"contains(displayName,'x')", sessionSchema, "contains is not supported on property 'displayName'"},
 		{"endswith(displayName,'x')", sessionSchema, "function 'endswith' is not supported"},
 		{"tolower(displayName) eq 'x'", sessionSchema, "function 'tolower' is not supported"},
 		{"frobnicate(displayName)", sessionSchema, "unknown function"},

@@ -11,27 +11,36 @@ import (
 type routeKind int
 
 const (
-	routeSessions routeKind = iota + 1 // .../sessions
-	routeSession                       // .../sessions/{id}
-	routePrompts                       // .../sessions/{id}/prompts
-	routePrompt                        // .../sessions/{id}/prompts/{promptId}
+	routeSessions    routeKind = iota + 1 // .../sessions
+	routeSession                          // .../sessions/{id}
+	routePrompts                          // .../sessions/{id}/prompts
+	routePrompt                           // .../sessions/{id}/prompts/{promptId}
+	routeWorkspaces                       // /security/securityCopilot/workspaces
+	routePlugins                          // .../workspaces/{id}/plugins
+	routeEvaluations                      // .../prompts/{promptId}/evaluations
+	routeEvaluation                       // .../prompts/{promptId}/evaluations/{evaluationId}
 )
 
 // allowedMethods is the Allow header per resource shape.
 var allowedMethods = map[routeKind][]string{
-	routeSessions: {http.MethodGet, http.MethodPost},
-	routeSession:  {http.MethodGet, http.MethodPatch},
-	routePrompts:  {http.MethodGet, http.MethodPost},
-	routePrompt:   {http.MethodGet},
+	routeSessions:    {http.MethodGet, http.MethodPost},
+	routeSession:     {http.MethodGet, http.MethodPatch},
+	routePrompts:     {http.MethodGet, http.MethodPost},
+	routePrompt:      {http.MethodGet},
+	routeWorkspaces:  {http.MethodGet},
+	routePlugins:     {http.MethodGet},
+	routeEvaluations: {http.MethodGet, http.MethodPost},
+	routeEvaluation:  {http.MethodGet},
 }
 
 // route is a matched request path. Keys are as the client sent them
 // (decoded); the store resolves them.
 type route struct {
-	kind      routeKind
-	workspace string
-	session   string
-	prompt    string
+	kind       routeKind
+	workspace  string
+	session    string
+	prompt     string
+	evaluation string
 }
 
 // fixed literal segments, compared case-insensitively like Graph.
@@ -59,20 +68,27 @@ func parsePath(escapedPath string) (route, bool) {
 		segs = append(segs, name)
 		if hasKey {
 			// Only collection segments take a key.
-			if !isOneOf(name, "workspaces", "sessions", "prompts") {
+			if !isOneOf(name, "workspaces", "sessions", "prompts", "evaluations") {
 				return route{}, false
 			}
 			segs = append(segs, key)
 		}
 	}
-	// security/securityCopilot/workspaces/{ws}/sessions[/{sid}[/prompts[/{pid}]]]
-	if len(segs) < 5 || len(segs) > 8 {
+	// security/securityCopilot/workspaces[/{ws}/plugins]
+	// security/securityCopilot/workspaces/{ws}/sessions[/{sid}[/prompts[/{pid}[/evaluations[/{eid}]]]]]
+	if len(segs) < 3 || len(segs) == 4 || len(segs) > 10 {
 		return route{}, false
 	}
 	for i, lit := range routePrefix {
 		if !strings.EqualFold(segs[i], lit) {
 			return route{}, false
 		}
+	}
+	if len(segs) == 3 {
+		return route{kind: routeWorkspaces}, true
+	}
+	if len(segs) == 5 && strings.EqualFold(segs[4], "plugins") {
+		return route{kind: routePlugins, workspace: segs[3]}, true
 	}
 	if !strings.EqualFold(segs[4], "sessions") {
 		return route{}, false
@@ -87,8 +103,17 @@ func parsePath(escapedPath string) (route, bool) {
 		}
 		rt.kind = routePrompts
 	}
-	if len(segs) == 8 {
+	if len(segs) >= 8 {
 		rt.prompt, rt.kind = segs[7], routePrompt
+	}
+	if len(segs) >= 9 {
+		if !strings.EqualFold(segs[8], "evaluations") {
+			return route{}, false
+		}
+		rt.kind = routeEvaluations
+	}
+	if len(segs) == 10 {
+		rt.evaluation, rt.kind = segs[9], routeEvaluation
 	}
 	return rt, true
 }
@@ -160,6 +185,17 @@ func (s *Server) route(rc *reqCtx) (*response, error) {
 			return s.createPrompt(rc, rt)
 		}
 		return s.listPrompts(rc, rt)
+	case routeWorkspaces:
+		return s.listWorkspaces(rc)
+	case routePlugins:
+		return s.listPlugins(rc, rt)
+	case routeEvaluations:
+		if rc.r.Method == http.MethodPost {
+			return s.createEvaluation(rc, rt)
+		}
+		return s.listEvaluations(rc, rt)
+	case routeEvaluation:
+		return s.getEvaluation(rc, rt)
 	default:
 		return s.getPrompt(rc, rt)
 	}

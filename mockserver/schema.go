@@ -15,12 +15,15 @@ const (
 	kindString fieldKind = iota
 	kindDateTime
 	kindEnum
+	kindBool // compared as the strings "true" and "false"
 )
 
 type field struct {
 	name string // canonical name
 	kind fieldKind
 	enum []string // members, for kindEnum
+	// contains says whether the contains function applies (documented for plugin names only).
+	contains bool
 }
 
 // entitySchema describes one entity type for $filter and $select.

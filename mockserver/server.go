@@ -18,7 +18,7 @@ type Options struct {
 	// token; otherwise only this exact token is accepted.
 	Token string
 	// Workspaces lists the workspace ids that exist (matched
-	// case-insensitively); nil means []string{"default"}. Other ids → 404.
+	// case-insensitively); nil means []string{"default", "secondary"}. Other ids → 404.
 	Workspaces []string
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
@@ -30,20 +30,34 @@ type Options struct {
 	// Latency delays every answer, as a remote service would (0: none). A request whose client
 	// goes away meanwhile gets no answer.
 	Latency time.Duration
+	// EvaluationDelays time an evaluation's life: created, running after Running, final after
+	// Final more. Zero values: DefaultEvaluationDelays.
+	EvaluationDelays EvaluationDelays
 }
+
+// EvaluationDelays time the simulated life of an evaluation. An evaluation of a prompt whose
+// content holds "[fail]" completes with an error result; one holding "[cancel]" ends cancelled.
+type EvaluationDelays struct {
+	Running time.Duration // from created to running
+	Final   time.Duration // from running to completed (or cancelled)
+}
+
+// DefaultEvaluationDelays are short enough for tests and long enough to poll each state.
+var DefaultEvaluationDelays = EvaluationDelays{Running: 200 * time.Millisecond, Final: 300 * time.Millisecond}
 
 const defaultMaxBodyBytes = 1 << 20
 
 // Server is the API as an http.Handler. It is safe for concurrent use.
 type Server struct {
-	token        string
-	now          func() time.Time
-	maxBodyBytes int64
-	latency      time.Duration
-	workspaces   map[string]string // lower-cased id → id as configured
-	store        *store
-	nonce        string       // ties $skiptoken values to this server instance
-	faults       http.Handler // the fault layer in front of the server; nil when no fault is on
+	token            string
+	now              func() time.Time
+	maxBodyBytes     int64
+	latency          time.Duration
+	evaluationDelays EvaluationDelays
+	workspaces       map[string]string // lower-cased id → id as configured
+	store            *store
+	nonce            string       // ties $skiptoken values to this server instance
+	faults           http.Handler // the fault layer in front of the server; nil when no fault is on
 }
 
 // New validates opts and returns a Server with an empty store.
@@ -52,11 +66,18 @@ func New(opts Options) (*Server, error) {
 		return nil, errors.New("mockserver: MaxBodyBytes must not be negative")
 	}
 	s := &Server{
-		token:        opts.Token,
-		now:          opts.Now,
-		maxBodyBytes: opts.MaxBodyBytes,
-		latency:      opts.Latency,
-		workspaces:   make(map[string]string),
+		token:            opts.Token,
+		now:              opts.Now,
+		maxBodyBytes:     opts.MaxBodyBytes,
+		latency:          opts.Latency,
+		workspaces:       make(map[string]string),
+		evaluationDelays: opts.EvaluationDelays,
+	}
+	if s.evaluationDelays == (EvaluationDelays{}) {
+		s.evaluationDelays = DefaultEvaluationDelays
+	}
+	if s.evaluationDelays.Running < 0 || s.evaluationDelays.Final < 0 {
+		return nil, errors.New("mockserver: EvaluationDelays must not be negative")
 	}
 	if s.now == nil {
 		s.now = time.Now
@@ -66,7 +87,7 @@ func New(opts Options) (*Server, error) {
 	}
 	ws := opts.Workspaces
 	if ws == nil {
-		ws = []string{"default"}
+		ws = []string{"default", "secondary"}
 	}
 	for _, id := range ws {
 		if id == "" {

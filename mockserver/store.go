@@ -29,6 +29,8 @@ type prompt struct {
 	skillInputDescriptors any // []any or nil, as sent (default [])
 	created               time.Time
 	modified              time.Time
+	evaluations           []*evaluation // creation order
+	evaluationByID        map[string]*evaluation
 }
 
 // sessionView and promptView are immutable snapshots for rendering.
