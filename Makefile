@@ -2,7 +2,7 @@
 
 # All tests, as CI runs them.
 test:
-	go test -race ./...
+	go test -race -timeout 30m ./...
 
 # Formatting and static checks.
 lint:
