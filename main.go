@@ -1,5 +1,5 @@
 // Command copilotconf checks whether an endpoint behaves like the Microsoft Graph Security
-// Copilot sessions API (beta). See README.md.
+// Copilot API (beta). See README.md.
 package main
 
 import (

@@ -8,6 +8,7 @@
 package api
 
 import (
+	"fmt"
 	"net/url"
 	"strings"
 )
@@ -31,7 +32,8 @@ type Operation struct {
 	Writes bool
 	// Creates is the kind of object a 2xx answer creates ("session"); "" when it creates none.
 	Creates string
-	// NameMember is the member of a created object that names it for people ("displayName").
+	// NameMember is the member of a created object that names it for people ("displayName");
+	// "" when such objects have no name (an evaluation).
 	NameMember string
 	// Body builds a minimal valid request body whose text members carry text; nil: no body.
 	Body func(text string) any
@@ -41,9 +43,10 @@ type Operation struct {
 
 // Path parameters.
 const (
-	WorkspaceID = "workspaceId"
-	SessionID   = "sessionId"
-	PromptID    = "promptId"
+	WorkspaceID  = "workspaceId"
+	SessionID    = "sessionId"
+	PromptID     = "promptId"
+	EvaluationID = "evaluationId"
 )
 
 const (
@@ -53,6 +56,8 @@ const (
 	sessionsPath  = workspaceRoot + "/sessions"
 	sessionPath   = sessionsPath + "/{" + SessionID + "}"
 	promptsPath   = sessionPath + "/prompts"
+	workspaces    = "/security/securityCopilot/workspaces"
+	evaluations   = promptsPath + "/{" + PromptID + "}/evaluations"
 )
 
 // The operations, in documentation order.
@@ -102,12 +107,56 @@ var (
 		Query:    []string{"$select"},
 		Response: "prompt",
 	}
+	ListWorkspaces = Operation{
+		Name: "list-workspaces", Title: "List workspaces", Method: "GET", Path: workspaces, SpecPrefix: "WS-LIST",
+		Doc:      docBase + "securitycopilot-list-workspaces" + docView,
+		Query:    []string{"$count", "$filter", "$select"},
+		Response: "workspace-collection",
+	}
+	ListPlugins = Operation{
+		Name: "list-plugins", Title: "List plugins", Method: "GET", Path: workspaceRoot + "/plugins", SpecPrefix: "PLUGIN-LIST",
+		Doc:      docBase + "security-securitycopilot-workspace-list-plugins" + docView,
+		Query:    []string{"$count", "$filter", "$select", "$top"},
+		Response: "plugin-collection",
+	}
+	ListEvaluations = Operation{
+		Name: "list-evaluations", Title: "List evaluations", Method: "GET", Path: evaluations, SpecPrefix: "EVAL-LIST",
+		Doc:      docBase + "security-securitycopilot-prompt-list-evaluations" + docView,
+		Query:    []string{"$count", "$filter", "$select", "$top"},
+		Response: "evaluation-collection",
+	}
+	CreateEvaluation = Operation{
+		Name: "create-evaluation", Title: "Create evaluation", Method: "POST", Path: evaluations, SpecPrefix: "EVAL-CREATE",
+		Doc:    docBase + "security-securitycopilot-prompt-post-evaluations" + docView,
+		Writes: true, Creates: "evaluation",
+		// "No properties are required": the documented request is an empty object.
+		Body:     func(string) any { return map[string]any{} },
+		Response: "evaluation",
+	}
+	GetEvaluation = Operation{
+		Name: "get-evaluation", Title: "Get evaluation", Method: "GET", Path: evaluations + "/{" + EvaluationID + "}", SpecPrefix: "EVAL-GET",
+		Doc:      docBase + "security-securitycopilot-evaluation-get" + docView,
+		Query:    []string{"$select"},
+		Response: "evaluation",
+	}
 )
 
 // Operations lists every declared operation in documentation order. Spec order and the
 // numbering of the authentication specs follow it: a new operation goes at the end.
 func Operations() []Operation {
-	return []Operation{ListSessions, CreateSession, GetSession, UpdateSession, ListPrompts, CreatePrompt, GetPrompt}
+	return []Operation{ListSessions, CreateSession, GetSession, UpdateSession, ListPrompts, CreatePrompt, GetPrompt,
+		ListWorkspaces, ListPlugins, ListEvaluations, CreateEvaluation, GetEvaluation}
+}
+
+// AuthSpecID is the ID of the operation's authentication spec: PROTO-AUTH-nn, numbered from 01
+// in the order of Operations (so a new operation, appended, takes the next number).
+func (o Operation) AuthSpecID() string {
+	for i, op := range Operations() {
+		if op.Name == o.Name {
+			return fmt.Sprintf("PROTO-AUTH-%02d", i+1)
+		}
+	}
+	return ""
 }
 
 // Lookup finds an operation by name.

@@ -43,15 +43,15 @@ func TestRunAgainstAHandler(t *testing.T) {
 }
 
 // TestRunInWorkerProcesses spreads the whole suite over three processes started from this test
-// binary, against a clean handler: every spec passes, the requests overlap, and the shared
-// objects are created once, as in a serial run.
+// binary, against a clean handler, evaluations included: every spec passes, the requests
+// overlap, and the shared objects are created once, as in a serial run.
 func TestRunInWorkerProcesses(t *testing.T) {
 	h, err := mockserver.New(mockserver.Options{Token: "handler-token"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	rec := &recorder{TB: t}
-	run := conformance.Run(rec, conformance.Options{Handler: h, Token: "handler-token", Strict: true, Procs: 3})
+	run := conformance.Run(rec, conformance.Options{Handler: h, Token: "handler-token", Strict: true, Procs: 3, Evaluations: true})
 	if run == nil || len(rec.errors) > 0 {
 		t.Fatalf("expected a clean run, got errors %q", rec.errors)
 	}
@@ -65,7 +65,47 @@ func TestRunInWorkerProcesses(t *testing.T) {
 	for _, c := range run.Created {
 		kinds[c.Kind]++
 	}
-	if kinds["session"] != 4 || kinds["prompt"] != 2 {
-		t.Errorf("expected the serial run's writes (4 sessions, 2 prompts), got %v", kinds)
+	if kinds["session"] != 4 || kinds["prompt"] != 3 || kinds["evaluation"] != 2 {
+		t.Errorf("expected the serial run's writes (4 sessions, 3 prompts, 2 evaluations), got %v", kinds)
+	}
+}
+
+// TestEvaluationsAreLeftOutUnlessAskedFor runs the evaluation specs against a handler without
+// Evaluations: each is skipped, says why, and nothing creates an evaluation.
+func TestEvaluationsAreLeftOutUnlessAskedFor(t *testing.T) {
+	h, err := mockserver.New(mockserver.Options{Token: "handler-token"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := &recorder{TB: t}
+	run := conformance.Run(rec, conformance.Options{Handler: h, Token: "handler-token", Procs: 1, Focus: `\[EVAL-`})
+	if run == nil {
+		t.Fatalf("no result; errors: %v", rec.errors)
+	}
+	skipped := 0
+	for _, s := range run.Specs {
+		if !s.Selected {
+			continue
+		}
+		evaluates := false
+		for _, l := range s.Labels {
+			evaluates = evaluates || l == "evaluation"
+		}
+		switch {
+		case evaluates && (s.Outcome != results.Skipped || !strings.Contains(s.Reason, "billed capacity")):
+			t.Errorf("%s creates an evaluation: expected it skipped for billed capacity, got %s (%s)", s.ID, s.Outcome, s.Reason)
+		case evaluates:
+			skipped++
+		case s.Outcome != results.Passed:
+			t.Errorf("%s creates no evaluation: expected it to pass, got %s (%s)", s.ID, s.Outcome, s.Reason)
+		}
+	}
+	for _, c := range run.Created {
+		if c.Kind == "evaluation" {
+			t.Errorf("an evaluation was created: %+v", c)
+		}
+	}
+	if skipped == 0 || !run.Mode.SkippedEvaluations {
+		t.Errorf("expected evaluation specs skipped and the report to say so; %d skipped, mode %+v", skipped, run.Mode)
 	}
 }

@@ -1,5 +1,6 @@
 // Package mockserver is an in-memory reference implementation of the
-// Microsoft Graph beta "Security Copilot sessions" API. It is the default
+// Microsoft Graph beta Security Copilot API: sessions, prompts, workspaces,
+// plugins and evaluations. It is the default
 // target of the copilotconf harness and can be run on its own to test
 // clients. It uses the standard library only.
 //
@@ -28,13 +29,23 @@
 //	GET   /sessions/{id}/prompts           list, oldest first        200
 //	POST  /sessions/{id}/prompts           create                    201 + Location
 //	GET   /sessions/{id}/prompts/{pid}     get                       200
+//	GET   /plugins                         list (a small catalogue)  200
+//	GET   /sessions/{id}/prompts/{pid}/evaluations        list      200
+//	POST  /sessions/{id}/prompts/{pid}/evaluations        create    201 + Location
+//	GET   /sessions/{id}/prompts/{pid}/evaluations/{eid}  get       200
+//
+// and GET {root}/security/securityCopilot/workspaces lists the workspaces.
+// An evaluation is "created", then "running" after EvaluationDelays.Running,
+// then final after EvaluationDelays.Final more: "completed" with the answer in
+// result.content, or, when the prompt's content holds "[fail]", completed with
+// result.type "error", or, with "[cancel]", "cancelled".
 //
 // Literal segments match case-insensitively; keys may also be written in
 // OData key syntax (workspaces('default')/sessions('{id}')). Workspace and
 // entity ids match case-insensitively. A trailing slash is ignored. Another
 // method on these paths is 405 with Allow; any other path is 404; an
-// unknown workspace, session or prompt (or a prompt of another session)
-// is 404.
+// unknown workspace, session, prompt or evaluation (or one under another
+// parent) is 404.
 //
 // # Order of checks
 //

@@ -75,6 +75,11 @@ var (
 	opListPrompts   = api.ListPrompts.Name
 	opCreatePrompt  = api.CreatePrompt.Name
 	opGetPrompt     = api.GetPrompt.Name
+	opListWorkspace = api.ListWorkspaces.Name
+	opListPlugins   = api.ListPlugins.Name
+	opListEvals     = api.ListEvaluations.Name
+	opCreateEval    = api.CreateEvaluation.Name
+	opGetEval       = api.GetEvaluation.Name
 )
 
 const (
@@ -87,13 +92,35 @@ func operationOf(r *http.Request) (string, route) {
 	if !ok {
 		return "", rt
 	}
-	ops := map[routeKind]map[string]string{
-		routeSessions: {http.MethodGet: opListSessions, http.MethodPost: opCreateSession},
-		routeSession:  {http.MethodGet: opGetSession, http.MethodPatch: opUpdateSession, http.MethodDelete: opDeleteSession},
-		routePrompts:  {http.MethodGet: opListPrompts, http.MethodPost: opCreatePrompt},
-		routePrompt:   {http.MethodGet: opGetPrompt, http.MethodPatch: opUpdatePrompt},
+	if op, _, ok := api.Match(r.Method, slashPath(r.URL.EscapedPath())); ok {
+		return op.Name, rt
 	}
-	return ops[rt.kind][r.Method], rt
+	undocumented := map[routeKind]map[string]string{
+		routeSession: {http.MethodDelete: opDeleteSession},
+		routePrompt:  {http.MethodPatch: opUpdatePrompt},
+	}
+	return undocumented[rt.kind][r.Method], rt
+}
+
+// slashPath writes key segments ("sessions('a')") as path segments ("sessions/a"), as the
+// operations' path templates do.
+func slashPath(escaped string) string {
+	var out []string
+	for _, raw := range strings.Split(strings.Trim(escaped, "/"), "/") {
+		seg, err := url.PathUnescape(raw)
+		if err != nil {
+			return escaped
+		}
+		name, key, hasKey, ok := splitKeySegment(seg)
+		if !ok {
+			return escaped
+		}
+		out = append(out, url.PathEscape(name))
+		if hasKey {
+			out = append(out, url.PathEscape(key))
+		}
+	}
+	return "/" + strings.Join(out, "/")
 }
 
 // faultState is what stateful faults remember across requests.
@@ -103,6 +130,9 @@ type faultState struct {
 	prompts      map[string]map[string]any // prompt id → prompt as created
 	promptOrder  []string
 	overrides    map[string]map[string]any // session id → read-only values a PATCH "stored"
+	evaluations  map[string]rememberedEvaluation
+	evalOrder    []string
+	reads        map[string]int // evaluation id → reads in a state of interest
 }
 
 // faultLayer sits in front of the conformant server and applies the switched-on faults.
@@ -348,6 +378,8 @@ func (l *faultLayer) remember(fn func(st *faultState)) {
 		l.state.sessionNames = map[string]any{}
 		l.state.prompts = map[string]map[string]any{}
 		l.state.overrides = map[string]map[string]any{}
+		l.state.evaluations = map[string]rememberedEvaluation{}
+		l.state.reads = map[string]int{}
 	}
 	fn(&l.state)
 }

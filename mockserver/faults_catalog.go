@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"github.com/copilotconf/copilotconf/api"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -16,12 +17,26 @@ import (
 
 func specs(ids ...string) []string { return ids }
 
+// authSpecs lists the authentication spec of every documented operation.
+func authSpecs() []string { return authSpecsOf("") }
+
+// authSpecsOf lists the authentication specs of the operations of one method ("": all).
+func authSpecsOf(method string) []string {
+	var out []string
+	for _, op := range api.Operations() {
+		if method == "" || op.Method == method {
+			out = append(out, op.AuthSpecID())
+		}
+	}
+	return out
+}
+
 var (
 	listOps       = []string{opListSessions, opListPrompts}
 	entityOps     = []string{opListSessions, opCreateSession, opGetSession, opUpdateSession, opListPrompts, opCreatePrompt, opGetPrompt}
 	sessionOneOps = []string{opCreateSession, opGetSession, opUpdateSession}
 	promptOps     = []string{opListPrompts, opCreatePrompt, opGetPrompt}
-	allAuthSpecs  = specs("PROTO-AUTH-01", "PROTO-AUTH-02", "PROTO-AUTH-03", "PROTO-AUTH-04", "PROTO-AUTH-05", "PROTO-AUTH-06", "PROTO-AUTH-07")
+	allAuthSpecs  = authSpecs()
 )
 
 const wireTime = "2006-01-02T15:04:05.0000000Z"
@@ -59,7 +74,11 @@ func (x *faultRequest) selectedIncludesID() (selected, hasID bool) {
 
 var promptKey = regexp.MustCompile(`sessions\('[^']*'\)/prompts`)
 
-var faultCatalog = []faultDef{
+// faultCatalog is every fault: those of sessions and prompts, then those of the rest of the
+// family (familyFaults).
+var faultCatalog = slices.Concat(sessionFaults, familyFaults)
+
+var sessionFaults = []faultDef{
 	// --- status codes and the collection envelope ---
 	{Fault: Fault{"list-sessions-status-202", "List sessions answers 202 Accepted instead of 200 OK", specs("SESS-LIST-01")},
 		after: func(x *faultResponse) {
@@ -572,9 +591,9 @@ var faultCatalog = []faultDef{
 		}},
 
 	// --- prompts ---
-	{Fault: Fault{"prompts-not-scoped", "List prompts returns the prompts of every session in the workspace", specs("PROMPT-LIST-02", "PROMPT-LIST-03")},
+	{Fault: Fault{"prompts-not-scoped", "List prompts without query options returns the prompts of every session in the workspace", specs("PROMPT-LIST-02", "PROMPT-LIST-03")},
 		after: rememberPrompts(func(x *faultResponse, st *faultState) {
-			if !x.is(opListPrompts) || !x.ok() {
+			if !x.is(opListPrompts) || !x.ok() || !x.req.queryless() {
 				return
 			}
 			listed := map[string]bool{}
@@ -694,7 +713,7 @@ var faultCatalog = []faultDef{
 				x.r.Header.Set("Authorization", "Bearer "+x.layer.server.token)
 			}
 		}},
-	{Fault: Fault{"auth-anonymous-reads", "GET requests without a token are served", specs("PROTO-AUTH-01", "PROTO-AUTH-03", "PROTO-AUTH-05", "PROTO-AUTH-07")},
+	{Fault: Fault{"auth-anonymous-reads", "GET requests without a token are served", authSpecsOf(http.MethodGet)},
 		before: func(x *faultRequest) {
 			if x.r.Method == http.MethodGet && x.r.Header.Get("Authorization") == "" {
 				token := x.layer.server.token

@@ -1,6 +1,7 @@
 package mockserver
 
 import (
+	"github.com/copilotconf/copilotconf/api"
 	"net/http"
 	"net/http/httptest"
 	"regexp"
@@ -9,7 +10,11 @@ import (
 )
 
 func TestFaultCatalogIsWellFormed(t *testing.T) {
-	specID := regexp.MustCompile(`^(SESS|PROMPT|REL|SCHEMA|PROTO)(-[A-Z]+)*-\d{2}$`)
+	prefixes := []string{"REL", "SCHEMA", "PROTO-[A-Z]+"}
+	for _, op := range api.Operations() {
+		prefixes = append(prefixes, regexp.QuoteMeta(op.SpecPrefix))
+	}
+	specID := regexp.MustCompile(`^(` + strings.Join(prefixes, "|") + `)-\d{2}$`)
 	seen := map[string]bool{}
 	for _, f := range Faults() {
 		if seen[f.Name] {

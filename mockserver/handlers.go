@@ -4,7 +4,7 @@ import (
 	"net/http"
 )
 
-// The seven operations. Each validates in the same order: query options
+// The operations of sessions and prompts (family.go has the rest). Each validates in the same order: query options
 // (400), resource existence (404), then for writes the body (415, 413,
 // 400), and only then changes the store.
 

@@ -2,8 +2,10 @@ package reports
 
 import (
 	"fmt"
+	"github.com/copilotconf/copilotconf/api"
 	"io"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/copilotconf/copilotconf/results"
@@ -45,23 +47,20 @@ func Console(w io.Writer, run *results.Run, reportDir string) {
 	if run.Mode.ReadOnly {
 		fmt.Fprintln(w, "Read-only mode: nothing was written")
 	}
+	if run.Mode.SkippedEvaluations {
+		n := run.Count(func(s results.Spec) bool {
+			return slices.Contains(s.Labels, "evaluation") && s.Outcome == results.Skipped
+		}).Total
+		fmt.Fprintf(w, "Evaluations: %d specs that create evaluations were skipped, as they use billed capacity (--evaluations runs them)\n", n)
+	}
 	if !run.Target.TLSVerification {
 		fmt.Fprintln(w, "TLS certificate verification was OFF (--insecure-skip-tls-verify)")
 	}
 	if run.Target.Proxy != "" {
 		fmt.Fprintf(w, "Requests went through the proxy %s\n", run.Target.Proxy)
 	}
-	sessions, prompts := 0, 0
-	for _, c := range run.Created {
-		switch c.Kind {
-		case "session":
-			sessions++
-		case "prompt":
-			prompts++
-		}
-	}
-	fmt.Fprintf(w, "Created on the target: %d sessions, %d prompts (the API has no DELETE; listed in %s)\n",
-		sessions, prompts, filepath.Join(reportDir, CreatedFile))
+	fmt.Fprintf(w, "Created on the target: %s (the API has no DELETE; listed in %s)\n",
+		createdCounts(run.Created), filepath.Join(reportDir, CreatedFile))
 	if reportDir != "" {
 		fmt.Fprintf(w, "Reports in %s: %s (open %s in a browser)\n", reportDir,
 			strings.Join([]string{JUnitFile, ConformanceYAML, ConformanceJSON, HTMLFile, MarkdownFile, CreatedFile, "report.json"}, ", "),
@@ -123,4 +122,23 @@ func plural(n int, one, many string) string {
 		return "1 " + one
 	}
 	return fmt.Sprintf("%d %s", n, many)
+}
+
+// createdCounts counts the created objects of every kind an operation creates, in the order of
+// the operations: "4 sessions, 2 prompts, 2 evaluations".
+func createdCounts(created []results.CreatedObject) string {
+	var parts []string
+	for _, op := range api.Operations() {
+		if op.Creates == "" {
+			continue
+		}
+		n := 0
+		for _, c := range created {
+			if c.Kind == op.Creates {
+				n++
+			}
+		}
+		parts = append(parts, fmt.Sprintf("%d %ss", n, op.Creates))
+	}
+	return strings.Join(parts, ", ")
 }

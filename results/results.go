@@ -114,6 +114,9 @@ type Mode struct {
 	Focus       string `json:"focus,omitempty"`
 	Skip        string `json:"skip,omitempty"`
 	Faults      string `json:"faults,omitempty"`
+	// SkippedEvaluations: the specs that create evaluations were skipped (a remote target
+	// without --evaluations).
+	SkippedEvaluations bool `json:"skippedEvaluations,omitempty"`
 }
 
 // Spec is one spec of the catalogue and its outcome.
@@ -168,10 +171,11 @@ type Exchange struct {
 // CreatedObject is a session or prompt the run created on the target. The API has no DELETE,
 // so these stay in the tenant.
 type CreatedObject struct {
-	Kind      string `json:"kind"` // "session" or "prompt"
+	Kind      string `json:"kind"` // "session", "prompt" or "evaluation"
 	ID        string `json:"id,omitempty"`
 	SessionID string `json:"sessionId,omitempty"`
-	Name      string `json:"name,omitempty"` // displayName of a session, content of a prompt
+	PromptID  string `json:"promptId,omitempty"` // of an evaluation
+	Name      string `json:"name,omitempty"`     // displayName of a session, content of a prompt
 	URL       string `json:"url"`
 }
 

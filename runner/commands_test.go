@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -227,5 +228,93 @@ func TestValidateRealFiles(t *testing.T) {
 	if r.code != 2 || !strings.Contains(r.stdout, "missing.json: cannot read") || !strings.Contains(r.stdout, "digits.json: /createdDateTime") ||
 		!strings.Contains(r.stdout, "bom.json: valid session") || strings.Count(strings.TrimSpace(r.stderr), "\n") != 0 {
 		t.Errorf("a missing file must not stop the others; expected exit 2 and every file reported: %s", r)
+	}
+}
+
+// TestServeEvaluationFlow follows the documented flow with a plain HTTP client against
+// `copilotconf serve`: session, prompt, evaluation {}, then polls until the evaluation is final;
+// the markers the help documents choose how it ends.
+func TestServeEvaluationFlow(t *testing.T) {
+	help := copilotconf(t, nil, "serve", "--help")
+	for _, marker := range []string{"[fail]", "[cancel]", "--evaluation-start", "--evaluation-run"} {
+		if !strings.Contains(help.stdout+help.stderr, marker) {
+			t.Errorf("serve --help does not document %s", marker)
+		}
+	}
+	addr := freeAddr(t)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, os.Args[0], "serve", "--addr", addr, "--token", "t",
+		"--evaluation-start", "50ms", "--evaluation-run", "100ms")
+	cmd.Env = append(cleanEnv(), childEnv+"=1")
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = cmd.Process.Signal(syscall.SIGTERM); _ = cmd.Wait() }()
+	if lines := bufio.NewScanner(stdout); !lines.Scan() || !strings.Contains(lines.Text(), "listening on") {
+		t.Fatalf("serve did not start: %q", lines.Text())
+	}
+	root := "http://" + addr + "/security/securityCopilot/workspaces/default"
+	call := func(method, url, body string) map[string]any {
+		t.Helper()
+		req, _ := http.NewRequest(method, url, strings.NewReader(body))
+		req.Header.Set("Authorization", "Bearer t")
+		if body != "" {
+			req.Header.Set("Content-Type", "application/json")
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var obj map[string]any
+		if err := json.NewDecoder(resp.Body).Decode(&obj); err != nil || resp.StatusCode >= 300 {
+			t.Fatalf("%s %s: %d %v %v", method, url, resp.StatusCode, obj, err)
+		}
+		return obj
+	}
+	for _, c := range []struct{ content, final, resultType string }{
+		{"who am I", "completed", "success"},
+		{"please [fail]", "completed", "error"},
+		{"please [cancel]", "cancelled", ""},
+	} {
+		t.Run(c.content, func(t *testing.T) {
+			s := call(http.MethodPost, root+"/sessions", `{"displayName":"flow"}`)["id"].(string)
+			p := call(http.MethodPost, root+"/sessions/"+s+"/prompts", `{"type":"prompt","content":"`+c.content+`"}`)["id"].(string)
+			created := call(http.MethodPost, root+"/sessions/"+s+"/prompts/"+p+"/evaluations", `{}`)
+			if created["state"] != "created" || created["result"] != nil {
+				t.Fatalf("create evaluation: expected state created and result null, got %v", created)
+			}
+			url := root + "/sessions/" + s + "/prompts/" + p + "/evaluations/" + created["id"].(string)
+			var seen []string
+			var last map[string]any
+			for i := 0; i < 100; i++ {
+				last = call(http.MethodGet, url, "")
+				state := last["state"].(string)
+				if len(seen) == 0 || seen[len(seen)-1] != state {
+					seen = append(seen, state)
+				}
+				if state == "completed" || state == "cancelled" {
+					break
+				}
+				time.Sleep(20 * time.Millisecond)
+			}
+			if want := []string{"created", "running", c.final}; !slices.Equal(seen, want) && !slices.Equal(seen, want[1:]) {
+				t.Errorf("states seen while polling: %v, want %v", seen, want)
+			}
+			result, _ := last["result"].(map[string]any)
+			switch {
+			case c.resultType == "" && last["isCancelled"] != true:
+				t.Errorf("a cancelled evaluation: expected isCancelled true, got %v", last)
+			case c.resultType != "" && (result["type"] != c.resultType || result["content"] == nil || result["content"] == ""):
+				t.Errorf("expected result.type %q with content, got %v", c.resultType, last["result"])
+			case last["completedDateTime"] == "0001-01-01T00:00:00Z" || last["runStartDateTime"] == "0001-01-01T00:00:00Z":
+				t.Errorf("a final evaluation keeps a zero date: %v", last)
+			}
+		})
 	}
 }

@@ -44,7 +44,10 @@ func connect(o runOptions, stdio IO) (*target, error) {
 		if token == "" {
 			token = randomToken()
 		}
-		inst, err := mockserver.Listen("127.0.0.1:0", mockserver.Options{Token: token, Workspaces: []string{o.workspace}, Faults: splitList(o.faults)})
+		inst, err := mockserver.Listen("127.0.0.1:0", mockserver.Options{Token: token, Workspaces: embeddedWorkspaces(o.workspace), Faults: splitList(o.faults),
+			// Short evaluations, so that a run is quick, yet long enough that the first polls
+			// see each state.
+			EvaluationDelays: mockserver.EvaluationDelays{Running: 50 * time.Millisecond, Final: 100 * time.Millisecond}})
 		if err != nil {
 			return nil, usageErrorf("starting the embedded reference server: %v", err)
 		}
@@ -178,4 +181,14 @@ func splitList(s string) []string {
 		}
 	}
 	return out
+}
+
+// embeddedWorkspaces are the workspaces of the embedded server: the run's, and one more, so
+// that the specs that list workspaces, and the plugins of each, see more than one.
+func embeddedWorkspaces(workspace string) []string {
+	other := "secondary"
+	if strings.EqualFold(workspace, other) {
+		other = "default"
+	}
+	return []string{workspace, other}
 }

@@ -35,6 +35,9 @@ type Options struct {
 	// number of CPUs against the embedded server, 4 against Target or Handler; 1: this process
 	// alone.
 	Procs int
+	// Evaluations runs the specs that create evaluations against Target or Handler too (the
+	// embedded server always runs them): a real evaluation uses billed capacity.
+	Evaluations bool
 	// Args are further `copilotconf run` flags, such as "--max-writes", "5".
 	Args []string
 	// Out receives the console output; nil discards it.
@@ -81,6 +84,9 @@ func RunSuite(o Options) (*results.Run, int, error) {
 	}
 	if o.ReadOnly {
 		args = append(args, "--read-only")
+	}
+	if o.Evaluations {
+		args = append(args, "--evaluations")
 	}
 	args = append(args, o.Args...)
 	out := o.Out

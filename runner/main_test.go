@@ -46,7 +46,13 @@ func copilotconf(t *testing.T, env map[string]string, args ...string) result {
 // removed so that the developer's shell cannot change the outcome; env adds variables.
 func runBinary(t *testing.T, bin string, env map[string]string, args ...string) result {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	return runBinaryWithin(t, 3*time.Minute, bin, env, args...)
+}
+
+// runBinaryWithin is runBinary with its own time limit.
+func runBinaryWithin(t *testing.T, limit time.Duration, bin string, env map[string]string, args ...string) result {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), limit)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, bin, args...)
 	cmd.Dir = t.TempDir()

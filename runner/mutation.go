@@ -179,11 +179,17 @@ func differences(run, serial childRun) []string {
 	return out
 }
 
+// mutationEvaluationTimeout is the --evaluation-timeout of the mutation runs.
+const mutationEvaluationTimeout = 3 * time.Second
+
 // runChild runs the suite in a child process (Ginkgo runs once per process).
 func runChild(self, reportDir, fault, skip string, procs int) childRun {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
-	args := []string{"run", "--strict", "--report-dir", reportDir, "--seed", "1", "--procs", strconv.Itoa(procs)}
+	// The embedded server's evaluations end in half a second: a fault that keeps them from
+	// ending shows within mutationEvaluationTimeout.
+	args := []string{"run", "--strict", "--report-dir", reportDir, "--seed", "1", "--procs", strconv.Itoa(procs),
+		"--evaluation-timeout", mutationEvaluationTimeout.String()}
 	if fault != "" {
 		args = append(args, "--fault", fault)
 	}

@@ -25,7 +25,8 @@ func TestMutation(t *testing.T) {
 		t.Skip("the mutation test runs the suite twice per fault")
 	}
 	started := time.Now()
-	r := runBinary(t, buildBinary(t), nil, "mutation", "--procs", "3", "--check-serial")
+	// About 2 minutes on a 2-core machine; more under the race detector's load.
+	r := runBinaryWithin(t, 12*time.Minute, buildBinary(t), nil, "mutation", "--procs", "3", "--check-serial")
 	t.Logf("mutation test took %s\n%s", time.Since(started).Round(time.Millisecond), r.stdout)
 	if r.code != 0 {
 		t.Fatalf("expected every fault detected and every core/odata spec covered, got %s", r)

@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/onsi/ginkgo/v2/types"
+
+	"github.com/copilotconf/copilotconf/suites"
 )
 
 const runSynopsis = "copilotconf [run] [--target URL] [--token TOKEN | --token-file F | --auth azure|oauth2 ...] [--workspace ID] [flags]"
@@ -38,6 +40,8 @@ type runOptions struct {
 	clientSecretFile                 string
 	labelFilter, focus, skip, faults string
 	strict, verbose, readOnly        bool
+	evaluations                      bool
+	evaluationTimeout                time.Duration
 	sessionID                        string
 	maxWrites, maxPages              int
 	maxTransportFailures             int
@@ -79,6 +83,8 @@ func parseRunOptions(args []string, stdio IO) (runOptions, error) {
 
 	fs.BoolVar(&o.readOnly, "read-only", false, "never write: skip the specs that must write, refuse POST/PATCH/PUT/DELETE in the HTTP layer, and check existing sessions and prompts")
 	fs.StringVar(&o.sessionID, "session-id", "", "with --read-only: the existing session (ideally with prompts) to check")
+	fs.BoolVar(&o.evaluations, "evaluations", false, "against a --target, also run the specs labelled "+suites.EvaluationLabel+", which create evaluations: each runs a model on billed capacity (the embedded server always runs them)")
+	fs.DurationVar(&o.evaluationTimeout, "evaluation-timeout", suites.DefaultEvaluationTimeout, "how long a created evaluation is polled to reach a final state (against the embedded server, whose evaluations end within 150 ms, "+embeddedEvaluationTimeout.String()+" unless given)")
 	procsDefault, procsEnvErr := strconv.Atoi(env("COPILOTCONF_PROCS", "0"))
 	fs.IntVar(&o.procs, "procs", procsDefault, "spread the specs over this many worker processes (0: the number of CPUs against the embedded server, "+strconv.Itoa(remoteProcs)+" against a --target; 1: one process, one request at a time)")
 	fs.IntVar(&o.maxWrites, "max-writes", 20, "stop creating objects after this many (the API has no DELETE)")
@@ -110,6 +116,9 @@ func parseRunOptions(args []string, stdio IO) (runOptions, error) {
 	if len(rest) > 0 {
 		return o, usageErrorf("run takes no arguments, got %q (did you mean --target %s?)", rest[0], rest[0])
 	}
+	if o.target == "" && !flagGiven(fs, "evaluation-timeout") {
+		o.evaluationTimeout = embeddedEvaluationTimeout
+	}
 	return o, o.validate()
 }
 
@@ -140,7 +149,7 @@ func (o *runOptions) validate() error {
 			return usageErrorf("invalid %s regular expression: %v", name, err)
 		}
 	}
-	for name, d := range map[string]time.Duration{"--request-timeout": o.requestTimeout, "--timeout": o.timeout} {
+	for name, d := range map[string]time.Duration{"--request-timeout": o.requestTimeout, "--timeout": o.timeout, "--evaluation-timeout": o.evaluationTimeout} {
 		if d <= 0 {
 			return usageErrorf("%s must be positive", name)
 		}
@@ -171,6 +180,25 @@ func (o *runOptions) validate() error {
 		return usageErrorf("--report-dir must not be empty")
 	}
 	return nil
+}
+
+// embeddedEvaluationTimeout is the default --evaluation-timeout against the embedded server.
+const embeddedEvaluationTimeout = 10 * time.Second
+
+// skipEvaluations says whether the specs that create evaluations are left out: against a
+// remote target, unless --evaluations or a label filter naming their label asks for them.
+func (o runOptions) skipEvaluations() bool {
+	return o.target != "" && !o.evaluations && !namesLabel(o.labelFilter, suites.EvaluationLabel)
+}
+
+// namesLabel reports whether a Ginkgo label filter names label (negated or not).
+func namesLabel(filter, label string) bool {
+	for _, tok := range strings.FieldsFunc(filter, func(r rune) bool { return strings.ContainsRune("&|!(),", r) || r == ' ' || r == '\t' }) {
+		if strings.EqualFold(tok, label) {
+			return true
+		}
+	}
+	return false
 }
 
 func (o *runOptions) validateAuth() error {

@@ -20,7 +20,7 @@ import (
 // runInfo is what the console and the reports say about how the run was made.
 type runInfo struct {
 	runID, target, workspace, auth, proxy string
-	insecure, readOnly                    bool
+	insecure, readOnly, skipEvaluations   bool
 }
 
 // newRun builds the result model of a run from what the suites produced and how the run was made.
@@ -33,7 +33,7 @@ func newRun(o runOptions, info runInfo, started time.Time, outcomes []results.Sp
 			TLSVerification: !info.insecure},
 		Implementation: results.Implementation{Name: o.implName, Version: o.implVersion, URL: o.implURL, Contact: o.implContact},
 		Mode: results.Mode{Strict: o.strict, ReadOnly: o.readOnly, LabelFilter: o.labelFilter, Focus: o.focus, Skip: o.skip,
-			Faults: o.faults},
+			Faults: o.faults, SkippedEvaluations: info.skipEvaluations},
 		Specs:   outcomes,
 		Created: []results.CreatedObject{},
 	}

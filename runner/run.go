@@ -50,6 +50,7 @@ func run(o runOptions, stdio IO) (*results.Run, int, error) {
 	info := runInfo{
 		runID: randomHex(4), target: t.client.Redact(redactURL(t.url)), workspace: o.workspace,
 		auth: t.describeAuth(), proxy: t.proxy, insecure: o.insecure, readOnly: o.readOnly,
+		skipEvaluations: o.skipEvaluations() && !o.readOnly,
 	}
 	validator, err := schemas.New()
 	if err != nil {
@@ -61,6 +62,7 @@ func run(o runOptions, stdio IO) (*results.Run, int, error) {
 		Client: t.client, Validator: validator, Workspace: o.workspace, RunID: info.runID,
 		ClockSkew: o.clockSkew, Out: io.Discard, Progress: console, ReadOnly: o.readOnly, SessionID: o.sessionID, MaxPages: o.maxPages,
 		Procs: o.workers(plan.Outcomes), Worker: startWorker,
+		SkipEvaluations: o.skipEvaluations(), EvaluationTimeout: o.evaluationTimeout,
 		// The preflight runs while the workers of a parallel run start.
 		BeforeSpecs: func() error {
 			if preflightErr = preflight(t.preflight, o.workspace, o.sessionID); preflightErr != nil {
@@ -148,6 +150,9 @@ func (i runInfo) printHeader(w io.Writer, description string) {
 	}
 	if i.readOnly {
 		fmt.Fprintln(w, "read-only mode: nothing is written; specs that must write are skipped")
+	}
+	if i.skipEvaluations {
+		fmt.Fprintf(w, "specs labelled %s are skipped: they create evaluations, which run a model on billed capacity (--evaluations runs them)\n", suites.EvaluationLabel)
 	}
 }
 

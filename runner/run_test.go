@@ -14,6 +14,7 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"github.com/copilotconf/copilotconf/api"
 	"github.com/copilotconf/copilotconf/mockserver"
 )
 
@@ -44,9 +45,10 @@ func readJUnit(t *testing.T, dir string) junitFile {
 
 type createdFile struct {
 	Objects []struct {
-		Kind string `json:"kind"`
-		ID   string `json:"id"`
-		Name string `json:"name"`
+		Kind     string `json:"kind"`
+		ID       string `json:"id"`
+		Name     string `json:"name"`
+		PromptID string `json:"promptId"`
 	} `json:"objects"`
 }
 
@@ -66,6 +68,12 @@ func readCreated(t *testing.T, dir string) (sessions, prompts int) {
 			sessions++
 		case "prompt":
 			prompts++
+		}
+		if o.Kind == "evaluation" { // an evaluation has no name; it is found by its prompt
+			if o.ID == "" || o.PromptID == "" {
+				t.Errorf("created.json: evaluation %+v lacks an id or its prompt's", o)
+			}
+			continue
 		}
 		if o.ID == "" || !strings.HasPrefix(o.Name, "copilotconf ") {
 			t.Errorf("created.json: object %+v lacks an id or the run's name prefix", o)
@@ -199,8 +207,8 @@ func TestFailuresExplainThemselves(t *testing.T) {
 		t.Fatalf("expected exit 1 (wrong tokens are accepted), got %s", r)
 	}
 	j := readJUnit(t, dir)
-	if j.Suites[0].Failures != 7 {
-		t.Errorf("expected the 7 PROTO-AUTH specs to fail, got %d failures", j.Suites[0].Failures)
+	if n := len(api.Operations()); j.Suites[0].Failures != n {
+		t.Errorf("expected the %d PROTO-AUTH specs to fail, got %d failures", n, j.Suites[0].Failures)
 	}
 	for _, c := range j.Suites[0].Cases {
 		if c.Failure == nil {
@@ -344,6 +352,8 @@ func TestUsageErrorsExitTwo(t *testing.T) {
 		{"validate missing file", []string{"validate", "--kind", "session", "does-not-exist.json"}, "cannot read does-not-exist.json"},
 		{"serve bad address", []string{"serve", "--addr", "nonsense"}, "invalid --addr"},
 		{"serve negative latency", []string{"serve", "--latency", "-1s"}, "--latency must not be negative"},
+		{"serve negative evaluation delay", []string{"serve", "--evaluation-run", "-1s"}, "--evaluation-run must not be negative"},
+		{"run zero evaluation timeout", []string{"run", "--evaluation-timeout", "0s"}, "--evaluation-timeout must be positive"},
 		{"specs argument", []string{"specs", "extra"}, "specs takes no arguments"},
 	}
 	for _, c := range cases {

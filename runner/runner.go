@@ -52,7 +52,7 @@ type IO struct {
 }
 
 const mainUsage = `copilotconf checks whether an endpoint behaves like the Microsoft Graph
-Security Copilot sessions API (beta).
+Security Copilot API (beta): sessions, prompts, workspaces, plugins, evaluations.
 
 Usage:
   copilotconf [run] [flags]        run the conformance suites (the default)

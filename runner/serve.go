@@ -13,21 +13,31 @@ import (
 	"github.com/copilotconf/copilotconf/mockserver"
 )
 
-const serveSynopsis = "copilotconf serve [--addr 127.0.0.1:8080] [--token TOKEN] [--workspace ID,...] [--fault NAME,...] [--latency D] [--list-faults]"
+const serveSynopsis = "copilotconf serve [--addr 127.0.0.1:8080] [--token TOKEN] [--workspace ID,...] [--fault NAME,...] [--latency D] [--evaluation-start D] [--evaluation-run D] [--list-faults]"
 
 const serveHelp = `
 Runs the reference implementation of the API in the foreground until SIGINT or SIGTERM.
 Without --token it accepts any non-empty bearer token; a request without one still gets 401.
+
+Evaluations follow the documented flow: create a session, a prompt in it, then
+POST .../prompts/{promptId}/evaluations with the body {} (201, state "created"); poll
+GET .../evaluations/{evaluationId}: "running" after --evaluation-start, then final after
+--evaluation-run more: "completed" with the answer in result.content (result.type "success").
+To test the other endings, put a marker in the prompt's content:
+  [fail]    the evaluation completes with result.type "error" and an error message as content
+  [cancel]  the evaluation ends "cancelled", with isCancelled true and no answer
 `
 
 func serveCommand(args []string, stdio IO) error {
 	fs := newFlagSet("serve")
 	addr := fs.String("addr", "127.0.0.1:8080", "address to listen on")
 	token := fs.String("token", envDefault(stdio.Env, "COPILOTCONF_TOKEN", ""), "the only bearer token accepted (default: any non-empty token)")
-	workspaces := fs.String("workspace", "default", "comma-separated workspace ids that exist")
+	workspaces := fs.String("workspace", "default,secondary", "comma-separated workspace ids that exist")
 	faults := fs.String("fault", "", "switch deliberate non-conformances NAME[,NAME...] on (see --list-faults)")
 	listFaults := fs.Bool("list-faults", false, "list the faults and the specs each must break, then exit")
 	latency := fs.Duration("latency", 0, "delay every answer this long, as a remote service would")
+	evalStart := fs.Duration("evaluation-start", mockserver.DefaultEvaluationDelays.Running, "time a new evaluation stays \"created\" before it runs")
+	evalRun := fs.Duration("evaluation-run", mockserver.DefaultEvaluationDelays.Final, "time an evaluation stays \"running\" before it is final")
 	rest, err := parseInterleaved(fs, args, stdio, serveSynopsis, serveHelp)
 	if err != nil {
 		return err
@@ -47,10 +57,15 @@ func serveCommand(args []string, stdio IO) error {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
-	if *latency < 0 {
-		return usageErrorf("--latency must not be negative")
+	for name, d := range map[string]time.Duration{"--latency": *latency, "--evaluation-start": *evalStart, "--evaluation-run": *evalRun} {
+		if d < 0 {
+			return usageErrorf("%s must not be negative", name)
+		}
 	}
-	inst, err := mockserver.Listen(*addr, mockserver.Options{Token: *token, Workspaces: ws, Faults: splitList(*faults), Latency: *latency})
+	// A zero delay is kept as given (an evaluation is final at once), not taken as the default.
+	delays := mockserver.EvaluationDelays{Running: max(*evalStart, time.Nanosecond), Final: max(*evalRun, time.Nanosecond)}
+	inst, err := mockserver.Listen(*addr, mockserver.Options{Token: *token, Workspaces: ws, Faults: splitList(*faults), Latency: *latency,
+		EvaluationDelays: delays})
 	if err != nil {
 		return usageErrorf("%v", err)
 	}

@@ -105,6 +105,13 @@ func (t *T) skipWritesInReadOnlyMode() {
 	}
 }
 
+func (t *T) skipEvaluationsUnlessAsked() {
+	GinkgoHelper()
+	if env().cfg.SkipEvaluations && t.spec.Evaluates {
+		t.Skipf("creates an evaluation, which runs a model on billed capacity: left out against a remote target unless asked for (--evaluations, or --label-filter naming %s)", EvaluationLabel)
+	}
+}
+
 // Failed reports whether a problem has been recorded.
 func (t *T) Failed() bool { return len(t.problems) > 0 }
 
@@ -267,9 +274,16 @@ func (t *T) block(object string, c createdEntity) {
 	if c.Exchange.Status == http.StatusCreated {
 		summary = c.Op + " answered 201 Created without an id"
 	}
-	rec := exchangeRecord(c.Exchange)
-	t.cause = &results.Cause{Summary: summary, Object: object, Step: c.Exchange.Label, Spec: c.Spec, Exchange: &rec}
-	t.Fatalf("precondition failed: could not create %s: %s", object, summary)
+	t.blockedBy(object, "could not create "+object, summary, c.Spec, c.Exchange)
+}
+
+// blockedBy ends the spec as blocked by what ex (sent during spec) showed: the object it needs
+// is not as it must be (failure says how), so nothing was checked.
+func (t *T) blockedBy(object, failure, summary, spec string, ex *httpclient.Exchange) {
+	GinkgoHelper()
+	rec := exchangeRecord(ex)
+	t.cause = &results.Cause{Summary: summary, Object: object, Step: ex.Label, Spec: spec, Exchange: &rec}
+	t.Fatalf("precondition failed: %s: %s", failure, summary)
 }
 
 // message renders the failure: rule, documentation, problems and the redacted exchanges.

@@ -41,7 +41,7 @@ func (l *ledger) observe(ex *httpclient.Exchange, baseURL string) {
 	var body map[string]any
 	_ = json.Unmarshal(ex.ResponseBody, &body)
 	obj := CreatedObject{URL: ex.URL, Kind: op.Creates, ID: stringOf(body["id"]), Name: stringOf(body[op.NameMember]),
-		SessionID: params[api.SessionID]}
+		SessionID: params[api.SessionID], PromptID: params[api.PromptID]}
 	if r := []rune(obj.Name); len(r) > maxLedgerName {
 		obj.Name = string(r[:maxLedgerName]) + "…"
 	}

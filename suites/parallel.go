@@ -50,14 +50,17 @@ const workerHeader = "X-Copilotconf-Worker-Secret"
 
 // workerConfig is what a worker needs to know about the run.
 type workerConfig struct {
-	BaseURL   string            `json:"baseUrl"`
-	Workspace string            `json:"workspace"`
-	RunID     string            `json:"runId"`
-	ClockSkew time.Duration     `json:"clockSkew"`
-	MaxPages  int               `json:"maxPages"`
-	ReadOnly  bool              `json:"readOnly"`
-	SessionID string            `json:"sessionId"`
-	Suite     types.SuiteConfig `json:"suite"`
+	BaseURL   string        `json:"baseUrl"`
+	Workspace string        `json:"workspace"`
+	RunID     string        `json:"runId"`
+	ClockSkew time.Duration `json:"clockSkew"`
+	MaxPages  int           `json:"maxPages"`
+	ReadOnly  bool          `json:"readOnly"`
+	SessionID string        `json:"sessionId"`
+	// SkipEvaluations and EvaluationTimeout as in Config.
+	SkipEvaluations   bool              `json:"skipEvaluations"`
+	EvaluationTimeout time.Duration     `json:"evaluationTimeout"`
+	Suite             types.SuiteConfig `json:"suite"`
 }
 
 // doReply answers a worker's request: the exchange (without the request body the worker
@@ -134,6 +137,7 @@ func runParallel(cfg Config, suiteCfg types.SuiteConfig, reporterCfg types.Repor
 		cfg: workerConfig{
 			BaseURL: cfg.Client.BaseURL(), Workspace: cfg.Workspace, RunID: cfg.RunID, ClockSkew: cfg.ClockSkew,
 			MaxPages: cfg.MaxPages, ReadOnly: cfg.ReadOnly, SessionID: cfg.SessionID, Suite: suiteCfg,
+			SkipEvaluations: cfg.SkipEvaluations, EvaluationTimeout: cfg.EvaluationTimeout,
 		},
 		claims: map[string]int{}, reports: map[string]types.SpecReport{}, shared: map[string]*sharedObject{},
 		done: map[int][]string{}, exchanges: map[uint64]*httpclient.Exchange{},

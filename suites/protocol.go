@@ -1,7 +1,6 @@
 package suites
 
 import (
-	"fmt"
 	"net/http"
 	"strings"
 
@@ -27,15 +26,14 @@ func requestFor(op api.Operation) httpRequest {
 	return req
 }
 
-// authSpec is the authentication spec of an operation: PROTO-AUTH-nn, numbered in the order of
-// api.Operations.
-func authSpec(n int, op api.Operation) TableEntry {
+// authSpec is the authentication spec of an operation (api.Operation.AuthSpecID).
+func authSpec(op api.Operation) TableEntry {
 	GinkgoHelper()
 	needs := NeedsNothing
 	if op.Writes {
 		needs = NeedsWrites
 	}
-	return entry(Spec{ID: fmt.Sprintf("PROTO-AUTH-%02d", n), Level: Core, Operation: Protocol, Doc: DocAuth, Needs: needs,
+	return entry(Spec{ID: op.AuthSpecID(), Level: Core, Operation: Protocol, Doc: DocAuth, Needs: needs,
 		Requirement: "answers " + op.Name + " without a token, and with a wrong token, with 401 and an OData error"}, op)
 }
 
@@ -43,8 +41,8 @@ func authSpec(n int, op api.Operation) TableEntry {
 func authSpecs() []TableEntry {
 	GinkgoHelper()
 	var out []TableEntry
-	for i, op := range api.Operations() {
-		out = append(out, authSpec(i+1, op))
+	for _, op := range api.Operations() {
+		out = append(out, authSpec(op))
 	}
 	return out
 }

@@ -1,9 +1,9 @@
 package suites
 
 import (
+	"github.com/copilotconf/copilotconf/api"
 	. "github.com/onsi/ginkgo/v2"
 	"net/http"
-	"strings"
 	"sync"
 	"time"
 
@@ -54,7 +54,7 @@ type createdEntity struct {
 	Body     map[string]any // nil when the response was not a JSON object
 	ID       string
 	Existing bool
-	Op       string // "create session" or "create prompt"
+	Op       string // the operation's label: "create session"
 	Spec     string // the spec during which the create request ran
 }
 
@@ -71,9 +71,9 @@ func (c createdEntity) window() window { return windowOf(c.Exchange) }
 func create(t *T, label, path string, body any) createdEntity {
 	GinkgoHelper()
 	ex := env().do(t.ctx, jsonRequest(label, http.MethodPost, path, mustJSON(body)))
-	op := "create session"
-	if strings.HasSuffix(path, "/prompts") {
-		op = "create prompt"
+	op := "create"
+	if o, _, ok := api.Match(http.MethodPost, path); ok {
+		op = o.Label()
 	}
 	c := createdEntity{Exchange: ex, Op: op, Spec: t.spec.ID}
 	if v, err := decodeJSON(ex.ResponseBody); err == nil {
@@ -273,6 +273,9 @@ type existing struct {
 
 // maxSessionProbes bounds how many listed sessions a read-only run asks for their prompts.
 const maxSessionProbes = 10
+
+// maxWorkspaceProbes bounds how many listed workspaces a spec lists the plugins of.
+const maxWorkspaceProbes = 5
 
 // existingSessions picks the sessions a read-only run reads, once.
 func existingSessions(t *T) existing {

@@ -53,6 +53,11 @@ func specIDPrefixes() []string {
 // shared object it needs).
 const MutatingLabel = "mutating"
 
+// EvaluationLabel marks every spec that creates an evaluation on a conformant target (itself or
+// through a shared one). A real evaluation runs a model on billed Security Copilot capacity, so
+// against a remote target these specs run only when asked for (Config.SkipEvaluations).
+const EvaluationLabel = "evaluation"
+
 // Needs says what a spec needs from the target besides reading.
 type Needs int
 
@@ -78,6 +83,8 @@ const (
 	docBase            = "https://learn.microsoft.com/en-us/graph/"
 	DocSessionResource = docBase + "api/resources/security-securitycopilot-session?view=graph-rest-beta"
 	DocPromptResource  = docBase + "api/resources/security-securitycopilot-prompt?view=graph-rest-beta"
+	DocPluginResource  = docBase + "api/resources/security-securitycopilot-plugin?view=graph-rest-beta"
+	DocEvalResource    = docBase + "api/resources/security-securitycopilot-evaluation?view=graph-rest-beta"
 	DocQueryParameters = docBase + "query-parameters"
 	DocPaging          = docBase + "paging"
 	DocErrors          = docBase + "errors"
@@ -99,6 +106,8 @@ type Spec struct {
 	// Slow marks a spec at the head of a long chain of requests (its own, or the shared objects
 	// many specs wait for): a parallel run starts it first (Ginkgo's SpecPriority).
 	Slow bool `json:"slow,omitempty"`
+	// Evaluates marks a spec that creates an evaluation (EvaluationLabel).
+	Evaluates bool `json:"evaluates,omitempty"`
 }
 
 // decorators are the Ginkgo decorators of the spec: its labels and, when slow, its priority.
@@ -115,6 +124,9 @@ func (s Spec) Labels() []string {
 	labels := []string{string(s.Level), string(s.Operation)}
 	if s.Needs != NeedsNothing {
 		labels = append(labels, MutatingLabel)
+	}
+	if s.Evaluates {
+		labels = append(labels, EvaluationLabel)
 	}
 	return labels
 }
@@ -192,8 +204,10 @@ func conformance(s Spec, body func(t *T)) bool {
 		claimSpec(ctx, s)
 		t := newT(ctx, s)
 		defer t.finish()
-		t.skipIfUnhealthy()
+		// What the user chose to leave out is skipped as such, whatever the target's health.
 		t.skipWritesInReadOnlyMode()
+		t.skipEvaluationsUnlessAsked()
+		t.skipIfUnhealthy()
 		body(t)
 	})...)
 }

@@ -1,4 +1,5 @@
-// Package suites holds the Ginkgo conformance specs for the Security Copilot sessions API.
+// Package suites holds the Ginkgo conformance specs for the Security Copilot API: sessions,
+// prompts, workspaces, plugins and evaluations.
 //
 // The runner builds a Config, and Run hands it to the specs and runs them in-process. Every spec
 // is declared through conformance/entry, which keeps its ID, requirement, documentation page and
@@ -45,6 +46,10 @@ type Config struct {
 	ReadOnly bool
 	// SessionID names an existing session (ideally one with prompts) for a read-only run.
 	SessionID string
+	// SkipEvaluations skips the specs that create evaluations (EvaluationLabel), saying why.
+	SkipEvaluations bool
+	// EvaluationTimeout bounds how long a created evaluation is polled to reach a final state.
+	EvaluationTimeout time.Duration
 	// Procs above 1 spreads the specs over that many worker processes (Ginkgo runs one suite
 	// per process); Worker starts one, with the given environment (see RunWorker).
 	Procs  int
@@ -160,6 +165,9 @@ func Run(cfg Config, suiteCfg types.SuiteConfig, reporterCfg types.ReporterConfi
 	}
 	if cfg.Workspace == "" {
 		cfg.Workspace = "default"
+	}
+	if cfg.EvaluationTimeout <= 0 {
+		cfg.EvaluationTimeout = DefaultEvaluationTimeout
 	}
 	if cfg.MaxPages <= 0 {
 		cfg.MaxPages = 500

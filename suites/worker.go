@@ -57,6 +57,7 @@ func RunWorker() error {
 	cfg := Config{
 		Client: client, Validator: validator, Workspace: wc.Workspace, RunID: wc.RunID, ClockSkew: wc.ClockSkew,
 		MaxPages: wc.MaxPages, ReadOnly: wc.ReadOnly, SessionID: wc.SessionID, Out: io.Discard,
+		SkipEvaluations: wc.SkipEvaluations, EvaluationTimeout: wc.EvaluationTimeout,
 	}
 	current = &environment{cfg: cfg, client: client, link: l}
 	formatter.ColorableStdOut = io.Discard

@@ -55,6 +55,10 @@ func (c *Client) retryWait(ctx context.Context, method string, res attemptResult
 	return backoff(n), true
 }
 
+// ParseRetryAfter reads a Retry-After header value (delay seconds or an HTTP date) as a wait
+// from now; ok is false when the value is empty or neither.
+func ParseRetryAfter(v string) (time.Duration, bool) { return parseRetryAfter(v, time.Now()) }
+
 // parseRetryAfter understands delay seconds (integer or fractional) and
 // HTTP dates; a date in the past means no wait.
 func parseRetryAfter(v string, now time.Time) (time.Duration, bool) {
