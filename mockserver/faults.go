@@ -75,11 +75,6 @@ var (
 	opListPrompts   = api.ListPrompts.Name
 	opCreatePrompt  = api.CreatePrompt.Name
 	opGetPrompt     = api.GetPrompt.Name
-	opListWorkspace = api.ListWorkspaces.Name
-	opListPlugins   = api.ListPlugins.Name
-	opListEvals     = api.ListEvaluations.Name
-	opCreateEval    = api.CreateEvaluation.Name
-	opGetEval       = api.GetEvaluation.Name
 )
 
 const (

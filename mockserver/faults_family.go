@@ -2,6 +2,7 @@ package mockserver
 
 import (
 	"encoding/json"
+	"github.com/copilotconf/copilotconf/api"
 	"net/http"
 	"regexp"
 	"strings"
@@ -10,6 +11,15 @@ import (
 
 // The faults of the rest of the family: list workspaces, list plugins, and list, create and get
 // evaluations.
+
+// The operations these faults act on.
+var (
+	opListWorkspace = api.ListWorkspaces.Name
+	opListPlugins   = api.ListPlugins.Name
+	opListEvals     = api.ListEvaluations.Name
+	opCreateEval    = api.CreateEvaluation.Name
+	opGetEval       = api.GetEvaluation.Name
+)
 
 var (
 	evaluationOps = []string{opListEvals, opCreateEval, opGetEval}

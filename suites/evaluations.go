@@ -41,12 +41,6 @@ var evaluationStateRank = map[string]int{
 
 func finalEvaluationState(state string) bool { return evaluationStateRank[state] == 3 }
 
-func workspacesPath() string { return api.ListWorkspaces.Expand(ids()) }
-
-func pluginsPath(workspaceID string) string {
-	return api.ListPlugins.Expand(map[string]string{api.WorkspaceID: workspaceID})
-}
-
 func evaluationsPath(sessionID, promptID string) string {
 	return api.ListEvaluations.Expand(ids(api.SessionID, sessionID, api.PromptID, promptID))
 }

@@ -10,6 +10,10 @@ import (
 	"github.com/copilotconf/copilotconf/schemas"
 )
 
+func pluginsPath(workspaceID string) string {
+	return api.ListPlugins.Expand(map[string]string{api.WorkspaceID: workspaceID})
+}
+
 func listPluginsRequest(label, workspaceID string, pairs ...string) httpRequest {
 	return getRequest(label, pluginsPath(workspaceID), query(pairs...))
 }

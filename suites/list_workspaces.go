@@ -7,6 +7,8 @@ import (
 	"github.com/copilotconf/copilotconf/schemas"
 )
 
+func workspacesPath() string { return api.ListWorkspaces.Expand(ids()) }
+
 func listWorkspacesRequest(label string, pairs ...string) httpRequest {
 	return getRequest(label, workspacesPath(), query(pairs...))
 }
