@@ -124,11 +124,14 @@ func TestSpecsListsEverySpecOnce(t *testing.T) {
 	}
 }
 
-func TestServeAnswersUntilSignalled(t *testing.T) {
+// startServe starts `copilotconf serve` on a free address with args, waits until it announces
+// that address, and returns the address, the command and the rest of its output.
+func startServe(t *testing.T, args ...string) (string, *exec.Cmd, *bufio.Scanner) {
+	t.Helper()
 	addr := freeAddr(t)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, os.Args[0], "serve", "--addr", addr, "--token", "serve-token")
+	t.Cleanup(cancel)
+	cmd := exec.CommandContext(ctx, os.Args[0], append([]string{"serve", "--addr", addr}, args...)...)
 	cmd.Env = append(cleanEnv(), childEnv+"=1")
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
@@ -141,6 +144,11 @@ func TestServeAnswersUntilSignalled(t *testing.T) {
 	if !lines.Scan() || !strings.Contains(lines.Text(), "listening on http://"+addr) {
 		t.Fatalf("serve did not announce its address: %q", lines.Text())
 	}
+	return addr, cmd, lines
+}
+
+func TestServeAnswersUntilSignalled(t *testing.T) {
+	addr, cmd, lines := startServe(t, "--token", "serve-token")
 	url := "http://" + addr + "/security/securityCopilot/workspaces/default/sessions"
 	for token, want := range map[string]int{"": 401, "other": 401, "serve-token": 200} {
 		req, _ := http.NewRequest(http.MethodGet, url, nil)
@@ -241,23 +249,8 @@ func TestServeEvaluationFlow(t *testing.T) {
 			t.Errorf("serve --help does not document %s", marker)
 		}
 	}
-	addr := freeAddr(t)
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, os.Args[0], "serve", "--addr", addr, "--token", "t",
-		"--evaluation-start", "50ms", "--evaluation-run", "100ms")
-	cmd.Env = append(cleanEnv(), childEnv+"=1")
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
+	addr, cmd, _ := startServe(t, "--token", "t", "--evaluation-start", "50ms", "--evaluation-run", "100ms")
 	defer func() { _ = cmd.Process.Signal(syscall.SIGTERM); _ = cmd.Wait() }()
-	if lines := bufio.NewScanner(stdout); !lines.Scan() || !strings.Contains(lines.Text(), "listening on") {
-		t.Fatalf("serve did not start: %q", lines.Text())
-	}
 	root := "http://" + addr + "/security/securityCopilot/workspaces/default"
 	call := func(method, url, body string) map[string]any {
 		t.Helper()

@@ -1,9 +1,7 @@
 package runner_test
 
 import (
-	"net"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
@@ -55,16 +53,7 @@ func stuckEvaluationTarget(t *testing.T, retryAfter string) (string, *pollLog) {
 		}
 		srv.ServeHTTP(w, r)
 	})
-	ts := httptest.NewUnstartedServer(h)
-	ts.Listener.Close()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ts.Listener = l
-	ts.Start()
-	t.Cleanup(ts.Close)
-	return ts.URL, log
+	return serveOnLoopback(t, h), log
 }
 
 // TestEvaluationPollingIsPaced follows the polls of an evaluation that never ends: they honour

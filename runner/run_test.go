@@ -186,6 +186,12 @@ func lenientTarget(t *testing.T, wrap func(http.Handler) http.Handler) string {
 	if wrap != nil {
 		h = wrap(h)
 	}
+	return serveOnLoopback(t, h)
+}
+
+// serveOnLoopback serves h on 127.0.0.1 until the test ends and returns its URL.
+func serveOnLoopback(t *testing.T, h http.Handler) string {
+	t.Helper()
 	ts := httptest.NewUnstartedServer(h)
 	ts.Listener.Close()
 	l, err := net.Listen("tcp", "127.0.0.1:0")

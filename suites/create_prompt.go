@@ -29,13 +29,7 @@ var _ = describe("Create prompt", func() {
 
 	conformance(Spec{ID: "PROMPT-CREATE-03", Level: Core, Operation: api.CreatePrompt.Name, Doc: DocPromptResource, Needs: NeedsWrites,
 		Requirement: "sets createdDateTime and lastModifiedDateTime within the request window"}, func(t *T) {
-		c := promptsOfDocumentedSession(t).First
-		obj := expectCreatedValid(t, c, "")
-		for _, name := range []string{"createdDateTime", "lastModifiedDateTime"} {
-			if ts, ok := expectTimestamp(t, "created prompt", obj, name); ok {
-				expectWithin(t, "created prompt "+name, ts, c.window())
-			}
-		}
+		expectStampedWithin(t, "created prompt", promptsOfDocumentedSession(t).First)
 	})
 
 	conformance(Spec{ID: "PROMPT-CREATE-04", Level: Core, Operation: api.CreatePrompt.Name, Doc: api.CreatePrompt.Doc, Needs: NeedsWrites,

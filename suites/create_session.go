@@ -24,6 +24,18 @@ func expectCreatedValid(t *T, c createdEntity, kind schemas.Kind) map[string]any
 	return obj
 }
 
+// expectStampedWithin checks that a created object's createdDateTime and lastModifiedDateTime
+// lie in the window of the request that created it.
+func expectStampedWithin(t *T, what string, c createdEntity) {
+	GinkgoHelper()
+	obj := expectCreatedValid(t, c, "")
+	for _, name := range []string{"createdDateTime", "lastModifiedDateTime"} {
+		if ts, ok := expectTimestamp(t, what, obj, name); ok {
+			expectWithin(t, what+" "+name, ts, c.window())
+		}
+	}
+}
+
 // expectRejected sends a request the API must refuse and checks for an OData error.
 func expectRejected(t *T, label, method, path string, body []byte, status int) {
 	GinkgoHelper()
