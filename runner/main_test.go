@@ -64,7 +64,13 @@ func runBinaryWithin(t *testing.T, limit time.Duration, bin string, env map[stri
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	start := time.Now()
-	err := cmd.Run()
+	err := cmd.Start()
+	peakKiB := int64(-1)
+	if err == nil {
+		stop := watchPeakRSS(cmd.Process.Pid)
+		err = cmd.Wait()
+		peakKiB = stop()
+	}
 	wall := time.Since(start)
 	code := 0
 	if err != nil {
@@ -74,7 +80,10 @@ func runBinaryWithin(t *testing.T, limit time.Duration, bin string, env map[stri
 		}
 		code = exitErr.ExitCode()
 	}
-	return result{code, stdout.String(), stderr.String(), wall, maxRSSKiB(cmd.ProcessState)}
+	if peakKiB <= 0 {
+		peakKiB = maxRSSKiB(cmd.ProcessState)
+	}
+	return result{code, stdout.String(), stderr.String(), wall, peakKiB}
 }
 
 func cleanEnv() []string {

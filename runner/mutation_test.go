@@ -5,6 +5,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -46,11 +47,19 @@ func TestMutation(t *testing.T) {
 		t.Errorf("expected every core and odata spec covered, got %v", covered)
 	}
 	for _, f := range mockserver.Faults() {
-		if !regexp.MustCompile(`(?m)^` + regexp.QuoteMeta(f.Name) + `\s+detected\s`).MatchString(r.stdout) {
+		row := regexp.MustCompile(`(?m)^` + regexp.QuoteMeta(f.Name) + `\s+detected\s+(\S+)\s+\d+\s*(\S*)$`).FindStringSubmatch(r.stdout)
+		if row == nil {
 			t.Errorf("fault %s has no detected row in the matrix", f.Name)
+			continue
+		}
+		// The faults of workspaces, plugins and evaluations fail exactly the specs they declare.
+		if declared := slices.Sorted(slices.Values(strings.Split(row[1], ","))); familyFault.MatchString(f.Name) && strings.Join(declared, ",") != row[2] {
+			t.Errorf("fault %s declares %s but fails %s", f.Name, row[1], row[2])
 		}
 	}
 }
+
+var familyFault = regexp.MustCompile(`^(workspaces|plugins|evaluations?)-`)
 
 // TestMutationReportsAMissedFault checks that the mutation command itself can fail: a fault
 // whose declared spec does not fail must be reported as missed, with exit code 1.
