@@ -1,7 +1,7 @@
-// Package matchers holds Gomega matchers for the Microsoft Graph Security Copilot sessions API:
+// Package matchers holds Gomega matchers for the Microsoft Graph Security Copilot API:
 // a body valid against an embedded JSON Schema, an OData error, a UTC DateTimeOffset, an
-// @odata.context naming an entity set or entity, an exact @odata.type, a collection of a kind,
-// and a response's status. The copilotconf suites check through them; a team's own Ginkgo
+// @odata.context naming an entity set or entity, an exact @odata.type, a collection of a kind, an
+// @odata.count and a response's status. The copilotconf suites check through them; a team's own Ginkgo
 // suite can import them too:
 //
 //	Expect(resp).To(matchers.HaveStatus(http.StatusCreated))
@@ -264,4 +264,36 @@ func member(obj map[string]any, name string) string {
 	}
 	b, _ := json.Marshal(v)
 	return fmt.Sprintf("%s %s", name, b)
+}
+
+// HaveODataCount succeeds when the body's @odata.count is the number n, the items counted
+// across all pages.
+func HaveODataCount(n int) types.GomegaMatcher {
+	return &matcher{what: fmt.Sprintf("@odata.count %d", n), check: func(actual any) (bool, string, error) {
+		v, err := decodeBody(actual)
+		if err != nil {
+			return false, fmt.Sprintf("expected @odata.count %d, the body is not JSON: %v", n, err), nil
+		}
+		obj, _ := v.(map[string]any)
+		raw, ok := obj["@odata.count"]
+		if !ok {
+			return false, fmt.Sprintf("expected @odata.count %d, the body has no @odata.count", n), nil
+		}
+		var got int64
+		var isNumber bool
+		switch c := raw.(type) {
+		case json.Number:
+			got, err = c.Int64()
+			isNumber = err == nil
+		case float64:
+			got, isNumber = int64(c), c == float64(int64(c))
+		case int:
+			got, isNumber = int64(c), true
+		}
+		if !isNumber || got != int64(n) {
+			b, _ := json.Marshal(raw)
+			return false, fmt.Sprintf("expected @odata.count %d (the number of items listed across all pages), got %s", n, b), nil
+		}
+		return true, "", nil
+	}}
 }

@@ -57,6 +57,10 @@ func TestMatchers(t *testing.T) {
 			`expected @odata.type "#microsoft.graph.security.securityCopilot.prompt", got @odata.type "#microsoft.graph.security.securityCopilot.session"`},
 		{"collection", matchers.BeCollectionOf(schemas.SessionCollection), `{"value":[` + session + `]}`, ""},
 		{"no value", matchers.BeCollectionOf(schemas.SessionCollection), `{"items":[]}`, `expected a session-collection: an object with a "value" array, got no value`},
+		{"count", matchers.HaveODataCount(2), `{"@odata.count":2,"value":[{},{}]}`, ""},
+		{"other count", matchers.HaveODataCount(2), `{"@odata.count":3,"value":[{},{}]}`, "expected @odata.count 2 (the number of items listed across all pages), got 3"},
+		{"count as text", matchers.HaveODataCount(2), `{"@odata.count":"2"}`, `got "2"`},
+		{"no count", matchers.HaveODataCount(0), `{"value":[]}`, "the body has no @odata.count"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -333,15 +333,7 @@ func expectNoDuplicates(t *T, what string, ids []string) {
 // expectCount checks @odata.count against the number of items actually listed.
 func expectCount(t *T, what string, obj map[string]any, want int) {
 	GinkgoHelper()
-	raw, ok := obj["@odata.count"]
-	if !ok {
-		t.Errorf("%s: expected @odata.count %d, the body has no @odata.count", what, want)
-		return
-	}
-	n, isNumber := raw.(json.Number)
-	if got, err := n.Int64(); !isNumber || err != nil || got != int64(want) {
-		t.Errorf("%s: expected @odata.count %d (the number of items listed across all pages), got %s", what, want, jsonText(raw, true))
-	}
+	t.check(what, obj, matchers.HaveODataCount(want))
 }
 
 // expectSubset records the ids of earlier that later lacks.

@@ -1,0 +1,125 @@
+// Package explore is stateful random testing of the Security Copilot API against a model of
+// it: it draws sequences of calls over the documented operations (valid inputs of every
+// interesting kind, and invalid ones at a set rate), sends them, and checks every answer against
+// what the model of the run's own objects predicts, and against the schemas and protocol rules
+// the suites use (package matchers). The same seed and the same answers give the same calls.
+package explore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"time"
+
+	"github.com/copilotconf/copilotconf/internal/httpclient"
+	"github.com/copilotconf/copilotconf/schemas"
+)
+
+// Config is what an exploration needs.
+type Config struct {
+	Client    *httpclient.Client
+	Validator *schemas.Validator
+	Workspace string
+	// RunID names every object the exploration creates ("copilotconf <RunID> explore ...").
+	RunID string
+	Seed  uint64
+	// Steps and Duration bound the exploration; it ends at whichever comes first.
+	Steps    int
+	Duration time.Duration
+}
+
+// Result is what an exploration found.
+type Result struct {
+	Seed  uint64
+	Steps int
+	// Calls counts the calls sent per operation.
+	Calls map[string]int
+	// Checked counts how often each property was checked.
+	Checked map[string]int
+	// Failure is the first property that broke, with the calls that led to it; nil when
+	// nothing broke.
+	Failure *Failure
+}
+
+// Failure is a property that broke and the sequence of calls that broke it.
+type Failure struct {
+	Property string
+	Message  string
+	// Steps are the calls sent, in order, with their exchanges; the last one broke the property.
+	Steps []Step
+}
+
+// Step is a call and the exchanges it made.
+type Step struct {
+	Call      Call
+	Exchanges []*httpclient.Exchange
+}
+
+// Run explores the target until the steps or the time are spent, or a property breaks.
+func Run(ctx context.Context, cfg Config) (Result, error) {
+	if cfg.Client == nil || cfg.Validator == nil {
+		return Result{}, errors.New("explore: Config needs a Client and a Validator")
+	}
+	if cfg.Steps <= 0 && cfg.Duration <= 0 {
+		return Result{}, errors.New("explore: give Steps or Duration")
+	}
+	if cfg.Workspace == "" {
+		cfg.Workspace = "default"
+	}
+	res := Result{Seed: cfg.Seed, Calls: map[string]int{}}
+	if cfg.Duration > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, cfg.Duration)
+		defer cancel()
+	}
+	gen := newGenerator(cfg.Seed, cfg.RunID)
+	ex := newExecutor(cfg.Client, cfg.Validator, cfg.Workspace, cfg.RunID)
+	var history []Step
+	for n := 0; cfg.Steps <= 0 || n < cfg.Steps; n++ {
+		if ctx.Err() != nil {
+			break
+		}
+		c := gen.next(&ex.model)
+		st, violations := ex.run(ctx, c)
+		if ctx.Err() != nil && len(violations) > 0 {
+			break // the deadline cut the call short: its answer proves nothing
+		}
+		if st.Skipped {
+			continue
+		}
+		res.Steps++
+		res.Calls[c.Op]++
+		history = append(history, Step{Call: st.Call, Exchanges: st.Exchanges})
+		if len(violations) > 0 {
+			v := violations[0]
+			res.Failure = &Failure{Property: v.Property, Message: v.Message, Steps: history}
+			break
+		}
+	}
+	res.Checked = ex.checked
+	return res, nil
+}
+
+// Properties lists the properties checked, sorted.
+func (r Result) Properties() []string {
+	var out []string
+	for p := range r.Checked {
+		out = append(out, p)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// String describes a failure: the property, why, and the numbered calls.
+func (f *Failure) String() string {
+	s := fmt.Sprintf("property %q broke: %s\n", f.Property, f.Message)
+	for i, st := range f.Steps {
+		s += fmt.Sprintf("%3d. %s", i+1, st.Call)
+		for _, ex := range st.Exchanges {
+			s += fmt.Sprintf("\n     %s %s -> %d", ex.Method, ex.URL, ex.Status)
+		}
+		s += "\n"
+	}
+	return s
+}

@@ -1,0 +1,67 @@
+package explore
+
+import (
+	"time"
+)
+
+// model is what the exploration knows the target must hold: the sessions and prompts it
+// created, as the target answered them. Objects that existed before the run are unknown to it;
+// every property is stated over the run's own objects, so it holds whatever else the tenant
+// holds.
+type model struct {
+	sessions []*session
+}
+
+type session struct {
+	id       string
+	name     string
+	created  time.Time
+	modified time.Time
+	prompts  []*prompt
+}
+
+type prompt struct {
+	id      string
+	content string
+	created time.Time
+}
+
+// named returns the run's sessions whose displayName is name.
+func (m *model) named(name string) []*session {
+	var out []*session
+	for _, s := range m.sessions {
+		if s.name == name {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// ids returns the ids of sessions.
+func ids(sessions []*session) []string {
+	out := make([]string, len(sessions))
+	for i, s := range sessions {
+		out[i] = s.id
+	}
+	return out
+}
+
+// firstCreated is the earliest createdDateTime of the run's sessions (zero when there is none).
+func (m *model) firstCreated() time.Time {
+	var first time.Time
+	for _, s := range m.sessions {
+		if first.IsZero() || s.created.Before(first) {
+			first = s.created
+		}
+	}
+	return first
+}
+
+// prompts returns every prompt of the run, with its session.
+func (m *model) promptCount() int {
+	n := 0
+	for _, s := range m.sessions {
+		n += len(s.prompts)
+	}
+	return n
+}

@@ -1,0 +1,369 @@
+package explore
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/onsi/gomega/types"
+
+	"github.com/copilotconf/copilotconf/api"
+	"github.com/copilotconf/copilotconf/internal/httpclient"
+	"github.com/copilotconf/copilotconf/matchers"
+	"github.com/copilotconf/copilotconf/schemas"
+)
+
+// Properties are the names of the properties an exploration checks, as the report lists them.
+const (
+	PropStatus     = "status"     // every answer has the status the call calls for
+	PropSchema     = "schema"     // every body is valid against its schema; errors are OData errors
+	PropRoundTrip  = "round-trip" // names and contents come back exactly as sent, ids stay the same
+	PropUniqueIDs  = "unique-ids" // every create gives a new id
+	PropTimestamps = "timestamps" // updates move lastModifiedDateTime forward and keep createdDateTime
+	PropListed     = "listed"     // lists contain every object of the run they should, and no other of the run
+	PropFiltered   = "filtered"   // a $filter listing holds only matching items
+	PropCount      = "count"      // @odata.count is the number of items listed across the pages
+	PropPaging     = "paging"     // $top bounds a page; next links are absolute, end, repeat no item
+	PropSelected   = "selected"   // $select returns id and the selected properties only
+	PropScoped     = "scoped"     // prompts are listed and found under their own session only
+)
+
+// step is one call and what came of it.
+type step struct {
+	Call      Call
+	Exchanges []*httpclient.Exchange
+	Skipped   bool // the call named an object the run does not have (after shrinking)
+}
+
+// violation is a property an answer broke.
+type violation struct {
+	Property string
+	Message  string
+}
+
+// executor sends calls and checks each answer against the model.
+type executor struct {
+	client    *httpclient.Client
+	validator *schemas.Validator
+	workspace string
+	runID     string
+	model     model
+	seen      map[string]bool // every id a create answered
+	checked   map[string]int  // how often each property was checked
+	maxPages  int
+	unknowns  int
+}
+
+func newExecutor(client *httpclient.Client, validator *schemas.Validator, workspace, runID string) *executor {
+	return &executor{client: client, validator: validator, workspace: workspace, runID: runID,
+		seen: map[string]bool{}, checked: map[string]int{}, maxPages: 50}
+}
+
+// check records that a property was checked, and the violation when it does not hold.
+func (e *executor) check(out *[]violation, prop string, ok bool, format string, args ...any) {
+	e.checked[prop]++
+	if !ok {
+		*out = append(*out, violation{prop, fmt.Sprintf(format, args...)})
+	}
+}
+
+// match checks a value with one of the suites' matchers.
+func (e *executor) match(out *[]violation, prop, what string, actual any, m types.GomegaMatcher) bool {
+	ok, err := m.Match(actual)
+	if err != nil {
+		e.check(out, prop, false, "%s: %v", what, err)
+		return false
+	}
+	msg := ""
+	if !ok {
+		msg = m.FailureMessage(actual)
+	}
+	e.check(out, prop, ok, "%s: %s", what, oneLine(msg))
+	return ok
+}
+
+func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
+
+// do sends one request of the call.
+func (e *executor) do(ctx context.Context, s *step, req httpclient.Request) *httpclient.Exchange {
+	ex := e.client.Do(ctx, req)
+	s.Exchanges = append(s.Exchanges, ex)
+	return ex
+}
+
+func (e *executor) ids(sessionID, promptID string) map[string]string {
+	return map[string]string{api.WorkspaceID: e.workspace, api.SessionID: sessionID, api.PromptID: promptID}
+}
+
+// resolve turns the call's indices into ids: an unknown one becomes a fresh id no target
+// holds; ok is false when the call names an object the run does not have.
+func (e *executor) resolve(c Call) (s *session, sessionID, promptID string, ok bool) {
+	e.unknowns++
+	unknown := fmt.Sprintf("0e7e0000-0000-4000-8000-%012d", e.unknowns)
+	sessionID, promptID = unknown, unknown
+	if c.Session != Unknown {
+		if c.Session >= len(e.model.sessions) {
+			return nil, "", "", false
+		}
+		s = e.model.sessions[c.Session]
+		sessionID = s.id
+		if c.Prompt != Unknown {
+			if c.Prompt >= len(s.prompts) {
+				return nil, "", "", false
+			}
+			promptID = s.prompts[c.Prompt].id
+		}
+	}
+	return s, sessionID, promptID, true
+}
+
+// run sends a call, checks every answer and updates the model.
+func (e *executor) run(ctx context.Context, c Call) (step, []violation) {
+	st := step{Call: c}
+	op, found := api.Lookup(c.Op)
+	if !found {
+		st.Skipped = true
+		return st, nil
+	}
+	s, sessionID, promptID, ok := e.resolve(c)
+	if !ok {
+		st.Skipped = true
+		return st, nil
+	}
+	req := httpclient.Request{Method: op.Method, Path: op.Expand(e.ids(sessionID, promptID)), Query: c.Query, Label: op.Label()}
+	if op.Body != nil {
+		body := c.Body
+		if body == "" {
+			b, _ := json.Marshal(op.Body(c.Text))
+			body = string(b)
+		}
+		ct := c.ContentType
+		if ct == "" {
+			ct = "application/json"
+		}
+		req.Body, req.Header = []byte(body), http.Header{"Content-Type": {ct}}
+	}
+	ex := e.do(ctx, &st, req)
+	var out []violation
+	if ex.Err != nil || ex.Status == 0 {
+		return st, out // the transport failed: nothing to check (the client counts it)
+	}
+	unknownRef := c.Session == Unknown && len(op.Params()) > 1 || c.Prompt == Unknown && len(op.Params()) > 2
+	// An invalid call that also names an unknown object may be refused for either reason.
+	also := func(status int) []int {
+		if unknownRef {
+			return []int{status, http.StatusNotFound}
+		}
+		return []int{status}
+	}
+	switch {
+	case c.Invalid == "a media type that is not JSON":
+		e.expectError(&out, ex, also(http.StatusUnsupportedMediaType)...)
+	case c.Invalid != "" && c.Invalid != "an unknown id":
+		e.expectError(&out, ex, also(http.StatusBadRequest)...)
+	case unknownRef:
+		e.expectError(&out, ex, http.StatusNotFound)
+	default:
+		e.expectSuccess(ctx, &out, &st, op, c, s, ex)
+	}
+	return st, out
+}
+
+func (e *executor) expectError(out *[]violation, ex *httpclient.Exchange, status ...int) {
+	e.match(out, PropStatus, ex.Label, ex, matchers.HaveStatus(status...))
+	if slices.Contains(status, ex.Status) {
+		e.match(out, PropSchema, ex.Label+" error body", ex, matchers.BeODataError(ex.Status))
+	}
+}
+
+// body decodes a JSON object answer (nil when it is none).
+func body(ex *httpclient.Exchange) map[string]any {
+	var obj map[string]any
+	dec := json.NewDecoder(strings.NewReader(string(ex.ResponseBody)))
+	dec.UseNumber()
+	if dec.Decode(&obj) != nil {
+		return nil
+	}
+	return obj
+}
+
+func str(v any) string {
+	s, _ := v.(string)
+	return s
+}
+
+func timestamp(v any) (time.Time, bool) {
+	t, err := time.Parse(time.RFC3339Nano, str(v))
+	return t, err == nil
+}
+
+// expectSuccess checks the answer to a valid call and records what it created or changed.
+func (e *executor) expectSuccess(ctx context.Context, out *[]violation, st *step, op api.Operation, c Call, s *session, ex *httpclient.Exchange) {
+	want := http.StatusOK
+	if op.Creates != "" {
+		want = http.StatusCreated
+	}
+	if !e.match(out, PropStatus, ex.Label, ex, matchers.HaveStatus(want)) {
+		return
+	}
+	obj := body(ex)
+	selected := c.Query.Get("$select") != ""
+	switch op.Name {
+	case api.CreateSession.Name, api.CreatePrompt.Name, api.UpdateSession.Name:
+		if !e.match(out, PropSchema, ex.Label, ex, matchers.BeValid(schemas.Kind(op.Response))) || obj == nil {
+			return
+		}
+	case api.GetSession.Name, api.GetPrompt.Name:
+		kind := schemas.Kind(op.Response)
+		if selected {
+			kind += "-select"
+		}
+		if !e.match(out, PropSchema, ex.Label, ex, matchers.BeValid(kind)) || obj == nil {
+			return
+		}
+	}
+	switch op.Name {
+	case api.CreateSession.Name:
+		e.created(out, c, obj, func(id string, created, modified time.Time) {
+			e.model.sessions = append(e.model.sessions, &session{id: id, name: c.Text, created: created, modified: modified})
+		})
+		e.check(out, PropRoundTrip, str(obj["displayName"]) == c.Text, "create session: displayName %q came back as %q", c.Text, str(obj["displayName"]))
+	case api.CreatePrompt.Name:
+		e.created(out, c, obj, func(id string, created, _ time.Time) {
+			s.prompts = append(s.prompts, &prompt{id: id, content: c.Text, created: created})
+		})
+		e.check(out, PropRoundTrip, str(obj["content"]) == c.Text, "create prompt: content %q came back as %q", clip(c.Text, 60), clip(str(obj["content"]), 60))
+	case api.GetSession.Name:
+		e.sameSession(out, "get session", s, obj, selected, c.Query.Get("$select"))
+	case api.UpdateSession.Name:
+		e.updated(out, s, c, obj)
+	case api.GetPrompt.Name:
+		p := s.prompts[c.Prompt]
+		e.check(out, PropRoundTrip, str(obj["id"]) == p.id, "get prompt: asked for %s, got id %q", p.id, str(obj["id"]))
+		if _, has := obj["content"]; has || !selected {
+			e.check(out, PropRoundTrip, str(obj["content"]) == p.content, "get prompt %s: content %q, created with %q", p.id, clip(str(obj["content"]), 60), clip(p.content, 60))
+		}
+		if selected {
+			e.expectSelected(out, "get prompt", obj, c.Query.Get("$select"))
+		}
+	case api.ListSessions.Name:
+		e.listSessions(ctx, out, st, c, ex)
+	case api.ListPrompts.Name:
+		e.listPrompts(ctx, out, st, c, s, ex)
+	}
+}
+
+// created records a new object's id and timestamps, checking that the id is new.
+func (e *executor) created(out *[]violation, c Call, obj map[string]any, add func(id string, created, modified time.Time)) {
+	id := str(obj["id"])
+	e.check(out, PropUniqueIDs, id != "" && !e.seen[id], "%s: id %q was already given to an object of this run", c.Op, id)
+	e.seen[id] = true
+	created, _ := timestamp(obj["createdDateTime"])
+	modified, _ := timestamp(obj["lastModifiedDateTime"])
+	add(id, created, modified)
+}
+
+// sameSession checks a session read back against the model.
+func (e *executor) sameSession(out *[]violation, what string, s *session, obj map[string]any, selected bool, sel string) {
+	e.check(out, PropRoundTrip, str(obj["id"]) == s.id, "%s: asked for %s, got id %q", what, s.id, str(obj["id"]))
+	if _, has := obj["displayName"]; has || !selected {
+		e.check(out, PropRoundTrip, str(obj["displayName"]) == s.name, "%s %s: displayName %q, last set to %q", what, s.id, str(obj["displayName"]), s.name)
+	}
+	if created, ok := timestamp(obj["createdDateTime"]); ok {
+		e.check(out, PropTimestamps, created.Equal(s.created), "%s %s: createdDateTime %s, created at %s", what, s.id, created.Format(time.RFC3339Nano), s.created.Format(time.RFC3339Nano))
+	}
+	if modified, ok := timestamp(obj["lastModifiedDateTime"]); ok {
+		e.check(out, PropTimestamps, modified.Equal(s.modified), "%s %s: lastModifiedDateTime %s, last set to %s", what, s.id, modified.Format(time.RFC3339Nano), s.modified.Format(time.RFC3339Nano))
+	}
+	if selected {
+		e.expectSelected(out, what, obj, sel)
+	}
+}
+
+// updated checks an update's answer and records the new name and time.
+func (e *executor) updated(out *[]violation, s *session, c Call, obj map[string]any) {
+	e.check(out, PropRoundTrip, str(obj["displayName"]) == c.Text, "update session %s: displayName %q came back as %q", s.id, c.Text, str(obj["displayName"]))
+	created, _ := timestamp(obj["createdDateTime"])
+	modified, ok := timestamp(obj["lastModifiedDateTime"])
+	e.check(out, PropTimestamps, created.Equal(s.created), "update session %s: createdDateTime moved from %s to %s", s.id, s.created.Format(time.RFC3339Nano), created.Format(time.RFC3339Nano))
+	e.check(out, PropTimestamps, ok && !modified.Before(s.modified), "update session %s: lastModifiedDateTime went back from %s to %s", s.id, s.modified.Format(time.RFC3339Nano), modified.Format(time.RFC3339Nano))
+	s.name, s.modified = c.Text, modified
+}
+
+// expectSelected checks that only id and the selected properties came back.
+func (e *executor) expectSelected(out *[]violation, what string, obj map[string]any, sel string) {
+	allowed := map[string]bool{"id": true}
+	for _, p := range strings.Split(sel, ",") {
+		allowed[strings.TrimSpace(p)] = true
+	}
+	var extra []string
+	for k := range obj {
+		if !strings.Contains(k, "@") && !allowed[k] {
+			extra = append(extra, k)
+		}
+	}
+	slices.Sort(extra)
+	e.check(out, PropSelected, len(extra) == 0, "%s with $select=%s: extra properties %v", what, sel, extra)
+	_, hasID := obj["id"]
+	e.check(out, PropSelected, hasID, "%s with $select=%s: no id", what, sel)
+}
+
+// walk follows a collection's next links, checking each page; interleave runs between the
+// first and the second page.
+func (e *executor) walk(ctx context.Context, out *[]violation, st *step, first *httpclient.Exchange, kind schemas.Kind, follow bool, interleave func()) ([]map[string]any, []*httpclient.Exchange, bool) {
+	var items []map[string]any
+	pages := []*httpclient.Exchange{first}
+	seen := map[string]bool{}
+	ex := first
+	for n := 1; ; n++ {
+		// With $select the items are partial: each is checked against the "-select" schema.
+		selected := strings.HasSuffix(string(kind), "-select")
+		collection := kind
+		if selected {
+			collection = schemas.Kind(strings.TrimSuffix(string(kind), "-select") + "-collection")
+		}
+		if !selected && !e.match(out, PropSchema, ex.Label, ex, matchers.BeCollectionOf(collection)) {
+			return items, pages, false
+		}
+		obj := body(ex)
+		values, isArray := obj["value"].([]any)
+		if selected {
+			e.check(out, PropSchema, isArray, "%s: expected a \"value\" array", ex.Label)
+			if !isArray {
+				return items, pages, false
+			}
+		}
+		for _, it := range values {
+			if m, ok := it.(map[string]any); ok {
+				if selected {
+					e.match(out, PropSchema, ex.Label+" item", m, matchers.BeValid(kind))
+				}
+				items = append(items, m)
+			}
+		}
+		next, has := obj["@odata.nextLink"]
+		if !has || !follow {
+			return items, pages, !has
+		}
+		link := str(next)
+		u, err := url.Parse(link)
+		e.check(out, PropPaging, err == nil && u.IsAbs() && !seen[link] && n < e.maxPages, "%s page %d: next link %q is not absolute, repeats or never ends", first.Label, n, link)
+		if err != nil || !u.IsAbs() || seen[link] || n >= e.maxPages {
+			return items, pages, false
+		}
+		seen[link] = true
+		if n == 1 && interleave != nil {
+			interleave()
+		}
+		ex = e.do(ctx, st, httpclient.Request{Method: http.MethodGet, Path: link, Label: fmt.Sprintf("%s (page %d)", first.Label, n+1)})
+		pages = append(pages, ex)
+		if !e.match(out, PropStatus, ex.Label, ex, matchers.HaveStatus(http.StatusOK)) {
+			return items, pages, false
+		}
+	}
+}
