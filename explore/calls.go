@@ -42,7 +42,7 @@ const Unknown = -1
 func (c Call) String() string {
 	var b strings.Builder
 	b.WriteString(c.Op)
-	if c.Session != 0 || c.usesSession() {
+	if c.usesSession() {
 		fmt.Fprintf(&b, " session=%s", ref(c.Session))
 	}
 	if c.usesPrompt() {

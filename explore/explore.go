@@ -56,6 +56,13 @@ type Step struct {
 	Exchanges []*httpclient.Exchange
 }
 
+func (c Config) withDefaults() Config {
+	if c.Workspace == "" {
+		c.Workspace = "default"
+	}
+	return c
+}
+
 // Run explores the target until the steps or the time are spent, or a property breaks.
 func Run(ctx context.Context, cfg Config) (Result, error) {
 	if cfg.Client == nil || cfg.Validator == nil {
@@ -64,9 +71,7 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 	if cfg.Steps <= 0 && cfg.Duration <= 0 {
 		return Result{}, errors.New("explore: give Steps or Duration")
 	}
-	if cfg.Workspace == "" {
-		cfg.Workspace = "default"
-	}
+	cfg = cfg.withDefaults()
 	res := Result{Seed: cfg.Seed, Calls: map[string]int{}}
 	if cfg.Duration > 0 {
 		var cancel context.CancelFunc

@@ -2,9 +2,16 @@ package explore_test
 
 import (
 	"context"
+	"fmt"
 	"net"
+	"net/http"
 	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"strconv"
+	"strings"
+	"sync"
 	"testing"
 
 	"github.com/copilotconf/copilotconf/explore"
@@ -16,23 +23,7 @@ import (
 // target serves the reference server, with faults, on 127.0.0.1.
 func target(t *testing.T, faults ...string) *httpclient.Client {
 	t.Helper()
-	srv, err := mockserver.New(mockserver.Options{Token: "tok", Faults: faults})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ts := httptest.NewUnstartedServer(srv)
-	ts.Listener.Close()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ts.Listener = l
-	ts.Start()
-	t.Cleanup(ts.Close)
-	c, err := httpclient.New(httpclient.Config{BaseURL: ts.URL, Token: "tok"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	c, _ := targetURL(t, strings.Join(faults, ","))
 	return c
 }
 
@@ -111,4 +102,119 @@ func TestFindsFaults(t *testing.T) {
 	if n < floor {
 		t.Errorf("explore found %d faults, fewer than the %d it found when this test was written", n, floor)
 	}
+}
+
+// A failure is shrunk to a few calls that still break the same property, and its script
+// replays them: the same requests get the same answers from a fresh target.
+func TestShrinkAndReplay(t *testing.T) {
+	for _, fault := range []string{"displayname-truncated", "update-keeps-lastmodified", "prompts-not-scoped", "count-ignored"} {
+		t.Run(fault, func(t *testing.T) {
+			client, _ := targetURL(t, fault)
+			v, _ := schemas.New()
+			cfg := explore.Config{Client: client, Validator: v, RunID: "shrink", Seed: 3, Steps: 300}
+			var r explore.Result
+			for seed := uint64(1); seed <= 5; seed++ {
+				cfg.Seed = seed
+				if r, _ = explore.Run(context.Background(), cfg); r.Failure != nil {
+					break
+				}
+			}
+			if r.Failure == nil {
+				t.Fatalf("%s not found in 5 seeds", fault)
+			}
+			small, replays := explore.Shrink(context.Background(), cfg, r.Failure)
+			t.Logf("%s: %d calls shrunk to %d in %d replays:\n%s", fault, len(r.Failure.Steps), len(small.Steps), replays, small)
+			if small.Property != r.Failure.Property || len(small.Steps) > 6 {
+				t.Errorf("expected at most 6 calls breaking %q, got %d breaking %q", r.Failure.Property, len(small.Steps), small.Property)
+			}
+			expectScriptReplays(t, small, fault)
+		})
+	}
+}
+
+// expectScriptReplays runs the failure's script against a fresh target with the same fault
+// and compares what that target received and answered with the failure's exchanges.
+func expectScriptReplays(t *testing.T, f *explore.Failure, fault string) {
+	t.Helper()
+	if _, err := exec.LookPath("curl"); err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatal("curl is missing (.ci/run installs it)")
+		}
+		t.Skip("curl is not installed")
+	}
+	log := &requestLog{}
+	_, url := targetURL(t, fault, log)
+	script := filepath.Join(t.TempDir(), "replay.sh")
+	if err := os.WriteFile(script, []byte(f.Script("http://127.0.0.1:1", "default")), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command("sh", script)
+	cmd.Env = append(os.Environ(), "COPILOTCONF_TOKEN=tok", "COPILOTCONF_TARGET="+url)
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("the script failed: %v\n%s", err, out)
+	}
+	var want []string
+	for _, st := range f.Steps {
+		ex := st.Exchanges[0]
+		want = append(want, fmt.Sprintf("%s %d", ex.Method, ex.Status))
+	}
+	got := log.summary()
+	if strings.Join(got, ", ") != strings.Join(want, ", ") {
+		t.Errorf("the script's requests and answers\n  %v\ndiffer from the failure's\n  %v\nscript:\n%s\noutput:\n%s", got, want, f.Script("$T", "default"), out)
+	}
+}
+
+// requestLog records the method of each request and the status answered.
+type requestLog struct {
+	mu      sync.Mutex
+	entries []string
+}
+
+func (l *requestLog) summary() []string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return append([]string(nil), l.entries...)
+}
+
+// targetURL is target, also returning the URL, and logging requests when log is given.
+func targetURL(t *testing.T, fault string, log ...*requestLog) (*httpclient.Client, string) {
+	t.Helper()
+	var faults []string
+	if fault != "" {
+		faults = strings.Split(fault, ",")
+	}
+	srv, err := mockserver.New(mockserver.Options{Token: "tok", Faults: faults})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var h http.Handler = srv
+	if len(log) > 0 {
+		h = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			rec := httptest.NewRecorder()
+			srv.ServeHTTP(rec, r)
+			log[0].mu.Lock()
+			log[0].entries = append(log[0].entries, fmt.Sprintf("%s %d", r.Method, rec.Code))
+			log[0].mu.Unlock()
+			for k, v := range rec.Header() {
+				w.Header()[k] = v
+			}
+			w.WriteHeader(rec.Code)
+			_, _ = w.Write(rec.Body.Bytes())
+		})
+	}
+	ts := httptest.NewUnstartedServer(h)
+	ts.Listener.Close()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts.Listener = l
+	ts.Start()
+	t.Cleanup(ts.Close)
+	c, err := httpclient.New(httpclient.Config{BaseURL: ts.URL, Token: "tok"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c, ts.URL
 }

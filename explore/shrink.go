@@ -1,0 +1,152 @@
+package explore
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/url"
+	"strings"
+
+	"github.com/copilotconf/copilotconf/api"
+)
+
+// maxReplays bounds how many times shrinking replays a candidate sequence.
+const maxReplays = 200
+
+// replay sends calls in order to a fresh model and returns the steps sent up to the first
+// violation, and that violation (nil when every answer held).
+func replay(ctx context.Context, cfg Config, calls []Call) ([]Step, *violation) {
+	cfg = cfg.withDefaults()
+	ex := newExecutor(cfg.Client, cfg.Validator, cfg.Workspace, cfg.RunID)
+	var steps []Step
+	for _, c := range calls {
+		if ctx.Err() != nil {
+			return steps, nil
+		}
+		st, violations := ex.run(ctx, c)
+		if st.Skipped {
+			continue
+		}
+		steps = append(steps, Step{Call: st.Call, Exchanges: st.Exchanges})
+		if len(violations) > 0 {
+			return steps, &violations[0]
+		}
+	}
+	return steps, nil
+}
+
+// Shrink looks for a shorter sequence of the failure's calls that breaks the same property,
+// replaying candidates against the target (at most maxReplays times): first without whole
+// chunks of calls, then without single calls. It returns the shortest failure it saw.
+func Shrink(ctx context.Context, cfg Config, f *Failure) (*Failure, int) {
+	calls := make([]Call, len(f.Steps))
+	for i, s := range f.Steps {
+		calls[i] = s.Call
+	}
+	best := f
+	replays := 0
+	try := func(candidate []Call) bool {
+		if replays >= maxReplays || ctx.Err() != nil {
+			return false
+		}
+		replays++
+		steps, v := replay(ctx, cfg, candidate)
+		if v == nil || v.Property != f.Property {
+			return false
+		}
+		best = &Failure{Property: v.Property, Message: v.Message, Steps: steps}
+		return true
+	}
+	for chunk := len(calls) / 2; chunk >= 1; chunk /= 2 {
+		for start := 0; start+chunk <= len(calls); {
+			candidate := append(append([]Call(nil), calls[:start]...), calls[start+chunk:]...)
+			if len(candidate) > 0 && try(candidate) {
+				calls = candidate // the calls after start move up: try the same start again
+				continue
+			}
+			start += chunk
+		}
+	}
+	return best, replays
+}
+
+// Script writes the failure as a shell script of curl commands that replays it against the
+// service root in $COPILOTCONF_TARGET (default: the one explored) with the token in
+// $COPILOTCONF_TOKEN. The ids of created objects are captured from the answers, so the script
+// works on a fresh target too.
+func (f *Failure) Script(target, workspace string) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "#!/bin/sh\n# copilotconf explore: replays a sequence that broke the property %q:\n#   %s\n", f.Property, f.Message)
+	b.WriteString("# Needs curl and sed. The token is read from COPILOTCONF_TOKEN.\nset -u\n")
+	fmt.Fprintf(&b, "T=\"${COPILOTCONF_TARGET:-%s}\"\nW=%s\n", target, shellQuote(url.PathEscape(workspace)))
+	b.WriteString("call() { curl -sS -H \"Authorization: Bearer $COPILOTCONF_TOKEN\" \"$@\"; echo; }\n")
+	b.WriteString("id() { sed -n 's/^{.*\"id\" *: *\"\\([^\"]*\\)\".*/\\1/p' | head -n 1; }\n")
+	sessions, prompts := 0, map[int]int{}
+	unknown := "00000000-0000-4000-8000-000000000000"
+	for i, st := range f.Steps {
+		c := st.Call
+		op, _ := api.Lookup(c.Op)
+		fmt.Fprintf(&b, "\n# %d. %s\n", i+1, c)
+		sess, prompt := unknown, unknown
+		if c.Session != Unknown {
+			sess = fmt.Sprintf("$S%d", c.Session)
+			if c.Prompt != Unknown {
+				prompt = fmt.Sprintf("$P%d_%d", c.Session, c.Prompt)
+			}
+		}
+		path := op.Expand(map[string]string{api.WorkspaceID: "WORKSPACE", api.SessionID: "SESSION", api.PromptID: "PROMPT"})
+		path = strings.NewReplacer("WORKSPACE", "$W", "SESSION", sess, "PROMPT", prompt).Replace(path)
+		u := "$T" + path
+		if len(c.Query) > 0 {
+			u += "?" + strings.ReplaceAll(c.Query.Encode(), "+", "%20")
+		}
+		args := []string{"-X", op.Method}
+		if op.Body != nil {
+			body := c.Body
+			if body == "" {
+				body = jsonText(op.Body(c.Text))
+			}
+			ct := c.ContentType
+			if ct == "" {
+				ct = "application/json"
+			}
+			args = append(args, "-H", shellQuote("Content-Type: "+ct), "--data-binary", shellQuote(body))
+		}
+		cmd := "call " + strings.Join(args, " ") + " \"" + u + "\""
+		// An object the run created is numbered as the exploration numbered it: in the order of
+		// the creates the target answered 201.
+		created := func(i int) bool { return len(st.Exchanges) > i && st.Exchanges[i].Status == 201 }
+		switch {
+		case op.Name == api.CreateSession.Name && created(0):
+			fmt.Fprintf(&b, "R=$(%s); echo \"$R\"; S%d=$(echo \"$R\" | id)\n", cmd, sessions)
+			sessions++
+		case op.Name == api.CreatePrompt.Name && created(0):
+			fmt.Fprintf(&b, "R=$(%s); echo \"$R\"; P%d_%d=$(echo \"$R\" | id)\n", cmd, c.Session, prompts[c.Session])
+			prompts[c.Session]++
+		default:
+			b.WriteString(cmd + "\n")
+		}
+		if c.Follow {
+			b.WriteString("# (the exploration followed the next links of this list from here)\n")
+		}
+		for j, ex := range st.Exchanges {
+			if j > 0 && ex.Method == "POST" && ex.Status == 201 { // the create between two pages
+				fmt.Fprintf(&b, "R=$(call -X POST -H 'Content-Type: application/json' --data-binary %s \"$T%s\"); echo \"$R\"; S%d=$(echo \"$R\" | id)\n",
+					shellQuote(string(ex.RequestBody)), api.CreateSession.Expand(map[string]string{api.WorkspaceID: "WORKSPACE"}), sessions)
+				sessions++
+			}
+		}
+	}
+	return strings.ReplaceAll(b.String(), "/WORKSPACE/", "/$W/")
+}
+
+// jsonText encodes v as JSON without HTML escaping.
+func jsonText(v any) string {
+	var b strings.Builder
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(v)
+	return strings.TrimRight(b.String(), "\n")
+}
+
+func shellQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'" }
