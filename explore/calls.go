@@ -99,6 +99,8 @@ type generator struct {
 	rnd   *rand.Rand
 	runID string
 	names []string // the names sent so far, for duplicates and filters
+	// readOnly draws reads only.
+	readOnly bool
 }
 
 func newGenerator(seed uint64, runID string) *generator {
@@ -121,11 +123,16 @@ const invalidRate = 0.15
 func (g *generator) next(m *model) Call {
 	total := 0
 	for _, o := range operations {
-		total += o.weight
+		if !g.readOnly || !o.op.Writes {
+			total += o.weight
+		}
 	}
 	pick := g.rnd.IntN(total)
 	var op api.Operation
 	for _, o := range operations {
+		if g.readOnly && o.op.Writes {
+			continue
+		}
 		if pick < o.weight {
 			op = o.op
 			break
@@ -155,7 +162,7 @@ func (g *generator) next(m *model) Call {
 			}
 		}
 	}
-	if g.rnd.Float64() < invalidRate {
+	if g.rnd.Float64() < invalidRate && !(g.readOnly && op.Writes) {
 		g.spoil(&c, op)
 	}
 	return c

@@ -27,6 +27,8 @@ type Config struct {
 	// Steps and Duration bound the exploration; it ends at whichever comes first.
 	Steps    int
 	Duration time.Duration
+	// ReadOnly explores the reads only.
+	ReadOnly bool
 }
 
 // Result is what an exploration found.
@@ -79,6 +81,7 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 		defer cancel()
 	}
 	gen := newGenerator(cfg.Seed, cfg.RunID)
+	gen.readOnly = cfg.ReadOnly
 	ex := newExecutor(cfg.Client, cfg.Validator, cfg.Workspace, cfg.RunID)
 	var history []Step
 	for n := 0; cfg.Steps <= 0 || n < cfg.Steps; n++ {

@@ -61,6 +61,7 @@ Usage:
                                    validate JSON documents against the embedded schemas
   copilotconf specs [--json]       list every spec: ID, labels, requirement
   copilotconf mutation             prove every check can fail: run the suite against every fault
+  copilotconf explore [flags]      random call sequences checked against a model of the API (mocks, staging)
   copilotconf diff OLD NEW         compare two runs' outcomes: regressions, fixes, drift
   copilotconf version              print the version
 
@@ -102,6 +103,8 @@ func Main(args []string, stdio IO) int {
 		err = specsCommand(rest, stdio)
 	case "mutation":
 		return mutationCommand(rest, stdio)
+	case "explore":
+		return exploreCommand(rest, stdio)
 	case "diff":
 		return diffCommand(rest, stdio)
 	case "version":
@@ -110,7 +113,7 @@ func Main(args []string, stdio IO) int {
 		fmt.Fprint(stdio.Stdout, mainUsage)
 		return ExitOK
 	default:
-		err = usageErrorf("unknown command %q (want run, serve, validate, specs, mutation, diff or version; see copilotconf --help)", cmd)
+		err = usageErrorf("unknown command %q (want run, serve, validate, specs, mutation, explore, diff or version; see copilotconf --help)", cmd)
 	}
 	return report(err, stdio)
 }

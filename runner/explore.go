@@ -1,0 +1,281 @@
+package runner
+
+import (
+	"context"
+	"encoding/xml"
+	"fmt"
+	"net"
+	"net/url"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/copilotconf/copilotconf/explore"
+	"github.com/copilotconf/copilotconf/schemas"
+)
+
+const exploreSynopsis = "copilotconf explore [--seed N] [--steps N] [--duration D] [--target URL ...] [--max-writes N] [--fault NAME,...]"
+
+const exploreHelp = `copilotconf explore sends random sequences of calls to the target and checks every answer
+against a model of the objects the exploration created, and against the schemas and protocol
+rules of the suites. A broken property is shrunk to a short sequence, printed, and saved in
+--report-dir as failure.txt and replay.sh (curl commands; the token is read from
+COPILOTCONF_TOKEN); junit.xml has one test case per property checked.
+
+Explore mocks and staging services, not production tenants: every create stays (the API has
+no DELETE). Against a target that is not on this machine, give --max-writes explicitly.
+
+Flags of explore:
+  --seed N        the seed of the sequence (0: a new one, printed); the same seed and the same
+                  answers give the same calls
+  --steps N       stop after N calls (default 500)
+  --duration D    stop after D (default 60s); whichever of --steps and --duration comes first
+Flags shared with run: --target, --workspace, --token, --token-file, --auth and its flags,
+--read-only, --max-writes (default 20), --rate, --max-body, --request-timeout, --max-retry-wait,
+--max-transport-failures, the TLS flags, --report-dir, --fault (the embedded server only).
+See copilotconf run --help.
+
+Exit codes: 0 nothing broke, 1 a property broke, 2 usage, 3 the target is unreachable or
+refused the credentials.
+`
+
+// runOnlyFlags are run's flags that mean nothing to explore.
+var runOnlyFlags = []string{"label-filter", "focus", "skip", "strict", "procs", "evaluations", "evaluation-timeout",
+	"session-id", "timeout", "clock-skew", "max-pages", "v", "implementation-name", "implementation-version",
+	"implementation-url", "implementation-contact"}
+
+// exploreOptions are explore's own flags; the others are run's (runOptions).
+type exploreOptions struct {
+	seed     uint64
+	steps    int
+	duration time.Duration
+	run      runOptions
+	writes   bool // --max-writes was given
+}
+
+func parseExploreOptions(args []string, stdio IO) (exploreOptions, error) {
+	eo := exploreOptions{steps: 500, duration: 60 * time.Second}
+	var rest []string
+	for i := 0; i < len(args); i++ {
+		name, value, hasValue := strings.Cut(strings.TrimLeft(args[i], "-"), "=")
+		if !strings.HasPrefix(args[i], "-") {
+			rest = append(rest, args[i])
+			continue
+		}
+		switch name {
+		case "h", "help":
+			fmt.Fprintf(stdio.Stdout, "Usage: %s\n\n%s", exploreSynopsis, exploreHelp)
+			return eo, errHelpShown
+		case "seed", "steps", "duration":
+			if !hasValue {
+				if i+1 >= len(args) {
+					return eo, usageErrorf("flag --%s needs a value", name)
+				}
+				i++
+				value = args[i]
+			}
+			var err error
+			switch name {
+			case "seed":
+				eo.seed, err = strconv.ParseUint(value, 10, 64)
+			case "steps":
+				eo.steps, err = strconv.Atoi(value)
+				if err == nil && eo.steps < 1 {
+					err = fmt.Errorf("must be at least 1")
+				}
+			case "duration":
+				eo.duration, err = time.ParseDuration(value)
+				if err == nil && eo.duration <= 0 {
+					err = fmt.Errorf("must be positive")
+				}
+			}
+			if err != nil {
+				return eo, usageErrorf("invalid --%s %q: %v", name, value, err)
+			}
+		default:
+			for _, f := range runOnlyFlags {
+				if name == f {
+					return eo, usageErrorf("--%s is a flag of run, not of explore (copilotconf explore --help)", name)
+				}
+			}
+			eo.writes = eo.writes || name == "max-writes"
+			rest = append(rest, args[i])
+		}
+	}
+	o, err := parseRunOptions(rest, stdio)
+	if err != nil {
+		return eo, err
+	}
+	eo.run = o
+	if o.target != "" && !o.readOnly && !eo.writes && !loopback(o.target) {
+		return eo, usageErrorf("explore creates objects that stay (the API has no DELETE): against %s, which is not on this machine, give --max-writes N to accept that budget, or --read-only", redactURL(o.target))
+	}
+	return eo, nil
+}
+
+// loopback reports whether the target's host is this machine.
+func loopback(target string) bool {
+	u, err := url.Parse(target)
+	if err != nil {
+		return false
+	}
+	if u.Hostname() == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(u.Hostname())
+	return ip != nil && ip.IsLoopback()
+}
+
+func exploreCommand(args []string, stdio IO) int {
+	eo, err := parseExploreOptions(args, stdio)
+	if err != nil {
+		return report(err, stdio)
+	}
+	code, err := runExplore(eo, stdio)
+	if err != nil {
+		return report(err, stdio)
+	}
+	return code
+}
+
+func runExplore(eo exploreOptions, stdio IO) (int, error) {
+	o := eo.run
+	if err := checkReportDir(o.reportDir); err != nil {
+		return 0, err
+	}
+	t, err := connect(o, stdio)
+	if err != nil {
+		return 0, err
+	}
+	defer t.close()
+	if err := preflight(t.preflight, o.workspace, ""); err != nil {
+		return 0, err
+	}
+	validator, err := schemas.New()
+	if err != nil {
+		return 0, fmt.Errorf("compiling the embedded schemas: %w", err)
+	}
+	if eo.seed == 0 {
+		eo.seed, _ = strconv.ParseUint(randomHex(4), 16, 64)
+	}
+	runID := randomHex(4)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	cfg := explore.Config{Client: t.client, Validator: validator, Workspace: o.workspace, RunID: runID,
+		Seed: eo.seed, Steps: eo.steps, Duration: eo.duration, ReadOnly: o.readOnly}
+	console := redactingWriter{stdio.Stdout, t.client.Redact}
+	fmt.Fprintf(console, "copilotconf %s: explore %s against %s, workspace %q, seed %d (--seed %d repeats it), at most %d steps or %s\n",
+		version(), runID, t.description, o.workspace, eo.seed, eo.seed, eo.steps, eo.duration)
+	started := time.Now()
+	res, err := explore.Run(ctx, cfg)
+	if err != nil {
+		return 0, err
+	}
+	if unhealthy := t.client.Unhealthy(); unhealthy != nil {
+		return 0, &exitError{code: ExitTarget, err: unhealthy}
+	}
+	failure := res.Failure
+	replays := 0
+	if failure != nil {
+		fmt.Fprintf(console, "property %q broke after %d calls; shrinking…\n", failure.Property, len(failure.Steps))
+		failure, replays = explore.Shrink(ctx, cfg, failure)
+	}
+	if err := writeExploreReports(o.reportDir, res, failure, t.url, o.workspace, t.client.Redact); err != nil {
+		return 0, &exitError{code: ExitFailed, err: fmt.Errorf("writing reports: %w", err)}
+	}
+	printExploreSummary(console, res, failure, replays, time.Since(started), o.reportDir)
+	if failure != nil {
+		return ExitFailed, nil
+	}
+	return ExitOK, nil
+}
+
+func printExploreSummary(w redactingWriter, res explore.Result, failure *explore.Failure, replays int, took time.Duration, dir string) {
+	fmt.Fprintf(w, "\ncopilotconf explore summary\nSteps: %d in %s, seed %d\n", res.Steps, took.Round(time.Millisecond), res.Seed)
+	var ops []string
+	for op, n := range res.Calls {
+		ops = append(ops, fmt.Sprintf("%s %d", op, n))
+	}
+	sort.Strings(ops)
+	fmt.Fprintf(w, "Calls: %s\n", strings.Join(ops, ", "))
+	var props []string
+	for _, p := range res.Properties() {
+		props = append(props, fmt.Sprintf("%s %d", p, res.Checked[p]))
+	}
+	fmt.Fprintf(w, "Properties checked: %s\n", strings.Join(props, ", "))
+	if failure == nil {
+		fmt.Fprintf(w, "No property broke. Reports in %s: junit.xml\n", dir)
+		return
+	}
+	fmt.Fprintf(w, "FAILED: shrunk to %d calls in %d replays\n%s", len(failure.Steps), replays, failure)
+	fmt.Fprintf(w, "Reports in %s: junit.xml, failure.txt, replay.sh (sh replay.sh, with COPILOTCONF_TOKEN set)\n", dir)
+}
+
+// exploreJUnit is the JUnit document of an exploration: one test case per property checked.
+type exploreJUnit struct {
+	XMLName  xml.Name `xml:"testsuites"`
+	Name     string   `xml:"name,attr"`
+	Tests    int      `xml:"tests,attr"`
+	Failures int      `xml:"failures,attr"`
+	Suite    struct {
+		Name     string `xml:"name,attr"`
+		Tests    int    `xml:"tests,attr"`
+		Failures int    `xml:"failures,attr"`
+		Cases    []struct {
+			Name    string `xml:"name,attr"`
+			Class   string `xml:"classname,attr"`
+			Failure *struct {
+				Message string `xml:"message,attr"`
+				Text    string `xml:",chardata"`
+			} `xml:"failure,omitempty"`
+			Out string `xml:"system-out,omitempty"`
+		} `xml:"testcase"`
+	} `xml:"testsuite"`
+}
+
+func writeExploreReports(dir string, res explore.Result, failure *explore.Failure, target, workspace string, redact func(string) string) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	var doc exploreJUnit
+	doc.Name, doc.Suite.Name = "copilotconf explore", fmt.Sprintf("copilotconf explore (seed %d)", res.Seed)
+	for _, p := range res.Properties() {
+		c := struct {
+			Name    string `xml:"name,attr"`
+			Class   string `xml:"classname,attr"`
+			Failure *struct {
+				Message string `xml:"message,attr"`
+				Text    string `xml:",chardata"`
+			} `xml:"failure,omitempty"`
+			Out string `xml:"system-out,omitempty"`
+		}{Name: p, Class: "explore", Out: fmt.Sprintf("checked %d times", res.Checked[p])}
+		if failure != nil && failure.Property == p {
+			c.Failure = &struct {
+				Message string `xml:"message,attr"`
+				Text    string `xml:",chardata"`
+			}{Message: redact(failure.Message), Text: redact(failure.String())}
+			doc.Failures++
+		}
+		doc.Suite.Cases = append(doc.Suite.Cases, c)
+	}
+	doc.Tests, doc.Suite.Tests, doc.Suite.Failures = len(doc.Suite.Cases), len(doc.Suite.Cases), doc.Failures
+	b, err := xml.MarshalIndent(doc, "", "  ")
+	if err != nil {
+		return err
+	}
+	if err := os.WriteFile(filepath.Join(dir, "junit.xml"), append([]byte(xml.Header), b...), 0o644); err != nil {
+		return err
+	}
+	if failure == nil {
+		return nil
+	}
+	if err := os.WriteFile(filepath.Join(dir, "failure.txt"), []byte(redact(fmt.Sprintf("seed %d\n%s", res.Seed, failure))), 0o644); err != nil {
+		return err
+	}
+	return os.WriteFile(filepath.Join(dir, "replay.sh"), []byte(redact(failure.Script(target, workspace))), 0o755)
+}

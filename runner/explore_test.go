@@ -1,0 +1,80 @@
+package runner_test
+
+import (
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+)
+
+func TestExploreCleanServerFindsNothing(t *testing.T) {
+	dir := t.TempDir()
+	r := copilotconf(t, nil, "explore", "--steps", "300", "--seed", "11", "--report-dir", dir)
+	if r.code != 0 || !strings.Contains(r.stdout, "No property broke") || !strings.Contains(r.stdout, "seed 11") {
+		t.Fatalf("expected exit 0 and nothing broken, got %s", r)
+	}
+	for _, want := range []string{"Steps: 300", "Calls: create-prompt", "Properties checked: count"} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("the summary lacks %q:\n%s", want, r.stdout)
+		}
+	}
+	j, err := os.ReadFile(filepath.Join(dir, "junit.xml"))
+	if err != nil || !strings.Contains(string(j), `<testcase name="round-trip"`) || strings.Contains(string(j), "<failure") {
+		t.Errorf("junit.xml: expected passing test cases per property, got %v\n%s", err, j)
+	}
+}
+
+func TestExploreFindsShrinksAndRepeats(t *testing.T) {
+	var verdicts []string
+	for i := 0; i < 2; i++ {
+		dir := t.TempDir()
+		r := copilotconf(t, nil, "explore", "--fault", "displayname-truncated", "--seed", "5", "--report-dir", dir)
+		if r.code != 1 {
+			t.Fatalf("expected exit 1 (a property broke), got %s", r)
+		}
+		m := regexp.MustCompile(`property "([a-z-]+)" broke after (\d+) calls`).FindStringSubmatch(r.stdout)
+		shrunk := regexp.MustCompile(`shrunk to (\d+) calls`).FindStringSubmatch(r.stdout)
+		if m == nil || shrunk == nil || len(shrunk[1]) > 1 || shrunk[1] > "6" {
+			t.Fatalf("expected a broken property shrunk to at most 6 calls:\n%s", r.stdout)
+		}
+		verdicts = append(verdicts, m[0]+" / "+shrunk[0])
+		for _, f := range []string{"junit.xml", "failure.txt", "replay.sh"} {
+			if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
+				t.Errorf("%s: %v", f, err)
+			}
+		}
+		j, _ := os.ReadFile(filepath.Join(dir, "junit.xml"))
+		if !strings.Contains(string(j), `<testcase name="`+m[1]+`" classname="explore">`) || !strings.Contains(string(j), "<failure") {
+			t.Errorf("junit.xml does not fail the test case of %s:\n%s", m[1], j)
+		}
+	}
+	if verdicts[0] != verdicts[1] {
+		t.Errorf("the same seed gave different verdicts: %q and %q", verdicts[0], verdicts[1])
+	}
+}
+
+func TestExploreUsageAndTargetErrors(t *testing.T) {
+	for _, c := range []struct {
+		name string
+		args []string
+		code int
+		want string
+	}{
+		{"zero steps", []string{"explore", "--steps", "0"}, 2, "invalid --steps"},
+		{"a flag of run", []string{"explore", "--focus", "x"}, 2, "--focus is a flag of run"},
+		{"a remote target without a write budget", []string{"explore", "--target", "https://copilotconf.invalid/beta", "--token", "t"}, 2, "give --max-writes N"},
+		{"an unreachable target", []string{"explore", "--target", "http://127.0.0.1:1", "--token", "t", "--request-timeout", "2s", "--max-retry-wait", "0s"}, 3, ""},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			r := copilotconf(t, nil, append(c.args, "--report-dir", t.TempDir())...)
+			if r.code != c.code || !strings.Contains(r.stderr, c.want) || strings.Count(strings.TrimSpace(r.stderr), "\n") != 0 {
+				t.Errorf("expected exit %d and one line containing %q, got %s", c.code, c.want, r)
+			}
+		})
+	}
+	help := copilotconf(t, nil, "explore", "--help")
+	if help.code != 0 || !strings.Contains(help.stdout, "--steps N") || !strings.Contains(help.stdout, "not production tenants") {
+		t.Errorf("explore --help: %s", help)
+	}
+}
