@@ -118,3 +118,29 @@ func TestEvaluationPollingIsPaced(t *testing.T) {
 		})
 	}
 }
+
+// A label filter that names the evaluation label asks for the evaluation specs against a
+// --target, as --evaluations does; without either they are skipped.
+func TestEvaluationLabelFilterAsksForThem(t *testing.T) {
+	srv, err := mockserver.New(mockserver.Options{Token: "tok"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	target := serveOnLoopback(t, srv)
+	for _, c := range []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"label filter", []string{"--label-filter", "evaluation && core"}, "1 passed, 0 failed"},
+		{"no opt-in", nil, "0 passed, 0 failed, 0 blocked, 0 throttled, 0 not run, 1 skipped"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			args := append([]string{"run", "--target", target, "--token", "tok", "--focus", `\[EVAL-CREATE-01\]`, "--report-dir", t.TempDir()}, c.args...)
+			r := copilotconf(t, nil, args...)
+			if !strings.Contains(r.stdout, c.want) {
+				t.Errorf("expected %q, got %s", c.want, r)
+			}
+		})
+	}
+}
