@@ -64,3 +64,47 @@ func BenchmarkListSessions(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkEvaluations measures reading an evaluation (the poll of a client) and listing the
+// 100 evaluations of a prompt, through the handler.
+func BenchmarkEvaluations(b *testing.B) {
+	ms, err := New(Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	post := func(target, body string) string {
+		rec := httptest.NewRecorder()
+		ms.ServeHTTP(rec, benchRequest(http.MethodPost, target, body))
+		if rec.Code != http.StatusCreated {
+			b.Fatalf("POST %s: status %d", target, rec.Code)
+		}
+		id, _ := decodeObjectID(rec.Body.String())
+		return id
+	}
+	s := post(sessionsPth, docCreateSession)
+	prompts := sessionsPth + "/" + s + "/prompts"
+	p := post(prompts, `{"type":"prompt","content":"who am I"}`)
+	evaluations := prompts + "/" + p + "/evaluations"
+	var e string
+	for i := 0; i < 100; i++ {
+		e = post(evaluations, `{}`)
+	}
+	for name, target := range map[string]string{"get": evaluations + "/" + e, "list": evaluations + "?$top=100"} {
+		b.Run(name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				rec := httptest.NewRecorder()
+				ms.ServeHTTP(rec, benchRequest(http.MethodGet, target, ""))
+				if rec.Code != http.StatusOK {
+					b.Fatalf("status %d", rec.Code)
+				}
+			}
+		})
+	}
+}
+
+func decodeObjectID(body string) (string, bool) {
+	obj, ok := decodeObject([]byte(body))
+	id, _ := obj["id"].(string)
+	return id, ok && id != ""
+}
