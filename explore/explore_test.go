@@ -3,7 +3,6 @@ package explore_test
 import (
 	"context"
 	"fmt"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -16,6 +15,7 @@ import (
 
 	"github.com/copilotconf/copilotconf/explore"
 	"github.com/copilotconf/copilotconf/internal/httpclient"
+	"github.com/copilotconf/copilotconf/internal/testservers"
 	"github.com/copilotconf/copilotconf/mockserver"
 	"github.com/copilotconf/copilotconf/schemas"
 )
@@ -203,18 +203,10 @@ func targetURL(t *testing.T, fault string, log ...*requestLog) (*httpclient.Clie
 			_, _ = w.Write(rec.Body.Bytes())
 		})
 	}
-	ts := httptest.NewUnstartedServer(h)
-	ts.Listener.Close()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	base := testservers.Loopback(t, h)
+	c, err := httpclient.New(httpclient.Config{BaseURL: base, Token: "tok"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	ts.Listener = l
-	ts.Start()
-	t.Cleanup(ts.Close)
-	c, err := httpclient.New(httpclient.Config{BaseURL: ts.URL, Token: "tok"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return c, ts.URL
+	return c, base
 }

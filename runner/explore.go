@@ -223,19 +223,23 @@ type exploreJUnit struct {
 	Tests    int      `xml:"tests,attr"`
 	Failures int      `xml:"failures,attr"`
 	Suite    struct {
-		Name     string `xml:"name,attr"`
-		Tests    int    `xml:"tests,attr"`
-		Failures int    `xml:"failures,attr"`
-		Cases    []struct {
-			Name    string `xml:"name,attr"`
-			Class   string `xml:"classname,attr"`
-			Failure *struct {
-				Message string `xml:"message,attr"`
-				Text    string `xml:",chardata"`
-			} `xml:"failure,omitempty"`
-			Out string `xml:"system-out,omitempty"`
-		} `xml:"testcase"`
+		Name     string             `xml:"name,attr"`
+		Tests    int                `xml:"tests,attr"`
+		Failures int                `xml:"failures,attr"`
+		Cases    []exploreJUnitCase `xml:"testcase"`
 	} `xml:"testsuite"`
+}
+
+type exploreJUnitCase struct {
+	Name    string               `xml:"name,attr"`
+	Class   string               `xml:"classname,attr"`
+	Failure *exploreJUnitFailure `xml:"failure,omitempty"`
+	Out     string               `xml:"system-out,omitempty"`
+}
+
+type exploreJUnitFailure struct {
+	Message string `xml:"message,attr"`
+	Text    string `xml:",chardata"`
 }
 
 func writeExploreReports(dir string, res explore.Result, failure *explore.Failure, target, workspace string, redact func(string) string) error {
@@ -245,20 +249,9 @@ func writeExploreReports(dir string, res explore.Result, failure *explore.Failur
 	var doc exploreJUnit
 	doc.Name, doc.Suite.Name = "copilotconf explore", fmt.Sprintf("copilotconf explore (seed %d)", res.Seed)
 	for _, p := range res.Properties() {
-		c := struct {
-			Name    string `xml:"name,attr"`
-			Class   string `xml:"classname,attr"`
-			Failure *struct {
-				Message string `xml:"message,attr"`
-				Text    string `xml:",chardata"`
-			} `xml:"failure,omitempty"`
-			Out string `xml:"system-out,omitempty"`
-		}{Name: p, Class: "explore", Out: fmt.Sprintf("checked %d times", res.Checked[p])}
+		c := exploreJUnitCase{Name: p, Class: "explore", Out: fmt.Sprintf("checked %d times", res.Checked[p])}
 		if failure != nil && failure.Property == p {
-			c.Failure = &struct {
-				Message string `xml:"message,attr"`
-				Text    string `xml:",chardata"`
-			}{Message: redact(failure.Message), Text: redact(failure.String())}
+			c.Failure = &exploreJUnitFailure{Message: redact(failure.Message), Text: redact(failure.String())}
 			doc.Failures++
 		}
 		doc.Suite.Cases = append(doc.Suite.Cases, c)

@@ -5,7 +5,6 @@ import (
 	"encoding/xml"
 	"net"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -15,6 +14,7 @@ import (
 	"testing"
 
 	"github.com/copilotconf/copilotconf/api"
+	"github.com/copilotconf/copilotconf/internal/testservers"
 	"github.com/copilotconf/copilotconf/mockserver"
 )
 
@@ -192,16 +192,7 @@ func lenientTarget(t *testing.T, wrap func(http.Handler) http.Handler) string {
 // serveOnLoopback serves h on 127.0.0.1 until the test ends and returns its URL.
 func serveOnLoopback(t *testing.T, h http.Handler) string {
 	t.Helper()
-	ts := httptest.NewUnstartedServer(h)
-	ts.Listener.Close()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ts.Listener = l
-	ts.Start()
-	t.Cleanup(ts.Close)
-	return ts.URL
+	return testservers.Loopback(t, h)
 }
 
 func TestFailuresExplainThemselves(t *testing.T) {
