@@ -14,10 +14,11 @@ import (
 type Call struct {
 	// Op is the documented operation (api.Operation.Name).
 	Op string `json:"op"`
-	// Session and Prompt index the run's sessions and a session's prompts; Unknown means an
-	// id no target holds.
-	Session int `json:"session"`
-	Prompt  int `json:"prompt"`
+	// Session, Prompt and Evaluation index the run's sessions, a session's prompts and a
+	// prompt's evaluations; Unknown means an id no target holds.
+	Session    int `json:"session"`
+	Prompt     int `json:"prompt"`
+	Evaluation int `json:"evaluation"`
 	// Query holds the OData query options sent.
 	Query url.Values `json:"query,omitempty"`
 	// Text is the displayName or content sent; Body, when set, is sent instead of the body
@@ -47,6 +48,9 @@ func (c Call) String() string {
 	}
 	if c.usesPrompt() {
 		fmt.Fprintf(&b, " prompt=%s", ref(c.Prompt))
+	}
+	if c.Op == api.GetEvaluation.Name {
+		fmt.Fprintf(&b, " evaluation=%s", ref(c.Evaluation))
 	}
 	if len(c.Query) > 0 {
 		q, _ := url.QueryUnescape(c.Query.Encode())
@@ -99,8 +103,9 @@ type generator struct {
 	rnd   *rand.Rand
 	runID string
 	names []string // the names sent so far, for duplicates and filters
-	// readOnly draws reads only.
-	readOnly bool
+	// readOnly draws reads only; evaluations draws evaluations (they use billed capacity).
+	readOnly    bool
+	evaluations bool
 }
 
 func newGenerator(seed uint64, runID string) *generator {
@@ -114,6 +119,16 @@ var operations = []struct {
 }{
 	{api.ListSessions, 6}, {api.CreateSession, 4}, {api.GetSession, 4}, {api.UpdateSession, 3},
 	{api.ListPrompts, 3}, {api.CreatePrompt, 3}, {api.GetPrompt, 3},
+	{api.ListWorkspaces, 1}, {api.ListPlugins, 2},
+	{api.ListEvaluations, 2}, {api.CreateEvaluation, 2}, {api.GetEvaluation, 3},
+}
+
+// drawable says whether the generator may draw op.
+func (g *generator) drawable(op api.Operation) bool {
+	if g.readOnly && op.Writes {
+		return false
+	}
+	return g.evaluations || op.Creates != "evaluation"
 }
 
 // invalidRate is the share of calls sent with an invalid input.
@@ -123,14 +138,14 @@ const invalidRate = 0.15
 func (g *generator) next(m *model) Call {
 	total := 0
 	for _, o := range operations {
-		if !g.readOnly || !o.op.Writes {
+		if g.drawable(o.op) {
 			total += o.weight
 		}
 	}
 	pick := g.rnd.IntN(total)
 	var op api.Operation
 	for _, o := range operations {
-		if g.readOnly && o.op.Writes {
+		if !g.drawable(o.op) {
 			continue
 		}
 		if pick < o.weight {
@@ -139,9 +154,12 @@ func (g *generator) next(m *model) Call {
 		}
 		pick -= o.weight
 	}
-	c := Call{Op: op.Name, Session: g.sessionRef(m), Prompt: Unknown}
+	c := Call{Op: op.Name, Session: g.sessionRef(m), Prompt: Unknown, Evaluation: Unknown}
 	if c.Session != Unknown && len(m.sessions[c.Session].prompts) > 0 {
 		c.Prompt = g.rnd.IntN(len(m.sessions[c.Session].prompts))
+		if evs := m.sessions[c.Session].prompts[c.Prompt].evaluations; len(evs) > 0 && g.rnd.IntN(8) != 0 {
+			c.Evaluation = g.rnd.IntN(len(evs))
+		}
 	}
 	switch op.Name {
 	case api.CreateSession.Name, api.UpdateSession.Name:
@@ -152,8 +170,20 @@ func (g *generator) next(m *model) Call {
 		c.Query = g.sessionQuery(m)
 		c.Follow = c.Query.Get("$top") != "" && g.rnd.IntN(2) == 0
 		c.Interleave = c.Follow && g.rnd.IntN(3) == 0
-	case api.ListPrompts.Name:
+	case api.ListPrompts.Name, api.ListEvaluations.Name:
 		c.Query = g.promptQuery()
+	case api.ListWorkspaces.Name:
+		if g.rnd.IntN(2) == 0 {
+			c.Query = url.Values{"$count": {"true"}}
+		}
+	case api.ListPlugins.Name:
+		c.Query = url.Values{}
+		if len(m.plugins) > 0 && g.rnd.IntN(2) == 0 {
+			c.Query.Set("$filter", "name eq "+odataString(m.plugins[g.rnd.IntN(len(m.plugins))]))
+		}
+		if g.rnd.IntN(2) == 0 {
+			c.Query.Set("$top", g.pick("1", "2", "100"))
+		}
 	case api.GetSession.Name, api.GetPrompt.Name:
 		if g.rnd.IntN(3) == 0 {
 			c.Query = url.Values{"$select": {g.pick("id", "displayName", "createdDateTime", "lastModifiedDateTime")}}
@@ -268,6 +298,10 @@ func (g *generator) spoil(c *Call, op api.Operation) {
 	case op.Name == api.ListSessions.Name:
 		c.Invalid, c.Query = "a $top that is not a positive integer", url.Values{"$top": {g.pick("0", "-1", "abc")}}
 		c.Follow, c.Interleave = false, false
+	case op.Name == api.ListWorkspaces.Name:
+		c.Invalid, c.Query = "a $select of a property that does not exist", url.Values{"$select": {"noSuchProperty"}}
+	case op.Name == api.ListPlugins.Name:
+		c.Invalid, c.Query = "a $filter on a property plugins do not have", url.Values{"$filter": {"noSuchProperty eq 'x'"}}
 	default:
 		c.Invalid, c.Session = "an unknown id", Unknown
 	}

@@ -29,6 +29,11 @@ type Config struct {
 	Duration time.Duration
 	// ReadOnly explores the reads only.
 	ReadOnly bool
+	// Evaluations also creates evaluations: each runs a model on billed capacity.
+	Evaluations bool
+	// Fresh, when set, gives shrinking a new, empty target for each replay (the reference
+	// server can); its second result releases it. Without it, replays go to Client.
+	Fresh func() (*httpclient.Client, func(), error)
 }
 
 // Result is what an exploration found.
@@ -81,7 +86,7 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 		defer cancel()
 	}
 	gen := newGenerator(cfg.Seed, cfg.RunID)
-	gen.readOnly = cfg.ReadOnly
+	gen.readOnly, gen.evaluations = cfg.ReadOnly, cfg.Evaluations
 	ex := newExecutor(cfg.Client, cfg.Validator, cfg.Workspace, cfg.RunID)
 	var history []Step
 	for n := 0; cfg.Steps <= 0 || n < cfg.Steps; n++ {

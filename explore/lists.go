@@ -2,7 +2,9 @@ package explore
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -144,4 +146,92 @@ func sameSet(a, b []string) bool {
 		}
 	}
 	return true
+}
+
+// listWorkspaces checks that the run's workspace is listed, and $count and $select.
+func (e *executor) listWorkspaces(ctx context.Context, out *[]violation, st *step, c Call, first *httpclient.Exchange) {
+	items, pages, complete := e.walk(ctx, out, st, first, schemas.WorkspaceCollection, true, nil)
+	if !complete {
+		return
+	}
+	found := false
+	for _, it := range items {
+		found = found || str(it["id"]) == e.workspace
+	}
+	e.check(out, PropListed, found, "list workspaces: the workspace %q the run uses is not listed", e.workspace)
+	if option(c, "count") == "true" {
+		e.expectCount(out, "list workspaces", pages[0], len(items))
+	}
+}
+
+// listPlugins checks that plugin names (the key) are unique and that a $filter on a name lists
+// exactly that plugin.
+func (e *executor) listPlugins(ctx context.Context, out *[]violation, st *step, c Call, first *httpclient.Exchange) {
+	items, pages, complete := e.walk(ctx, out, st, first, schemas.PluginCollection, true, nil)
+	e.checkPages(out, c, pages)
+	if !complete {
+		return
+	}
+	seen := map[string]bool{}
+	for _, it := range items {
+		name := str(it["name"])
+		e.check(out, PropUniqueIDs, name != "" && !seen[name], "list plugins: plugin name %q is empty or listed twice (name is the key)", name)
+		seen[name] = true
+		if !slices.Contains(e.model.plugins, name) && name != "" {
+			e.model.plugins = append(e.model.plugins, name)
+		}
+	}
+	if name, ok := strings.CutPrefix(option(c, "filter"), "name eq "); ok {
+		name = strings.ReplaceAll(strings.Trim(name, "'"), "''", "'")
+		e.check(out, PropFiltered, len(items) == 1 && str(items[0]["name"]) == name, "list plugins with $filter=name eq '%s': expected exactly that plugin, got %d plugins", name, len(items))
+	}
+}
+
+// listEvaluations checks that a prompt of the run lists exactly its evaluations.
+func (e *executor) listEvaluations(ctx context.Context, out *[]violation, st *step, c Call, p *prompt, first *httpclient.Exchange) {
+	items, pages, complete := e.walk(ctx, out, st, first, schemas.EvaluationCollection, true, nil)
+	e.checkPages(out, c, pages)
+	if !complete {
+		return
+	}
+	var got, want []string
+	for _, it := range items {
+		got = append(got, str(it["id"]))
+	}
+	for _, ev := range p.evaluations {
+		want = append(want, ev.id)
+	}
+	e.check(out, PropScoped, sameSet(got, want), "list evaluations of prompt %s: listed %v, the prompt has %v", p.id, got, want)
+	if option(c, "count") == "true" {
+		e.expectCount(out, "list evaluations", pages[0], len(items))
+	}
+}
+
+// finalStates are the states an evaluation does not leave.
+var finalStates = []string{"completed", "cancelled"}
+
+// stateRank orders the documented states along the lifecycle, as the suites do.
+var stateRank = map[string]int{"created": 0, "pending": 1, "deferred": 1, "running": 2, "waitingForInput": 2, "completed": 3, "cancelled": 3}
+
+// readEvaluation checks an evaluation read again against the last reading: its state never
+// goes back, a final one stays as it was, lastModifiedDateTime never goes back.
+func (e *executor) readEvaluation(out *[]violation, ev *evaluation, obj map[string]any) {
+	state := str(obj["state"])
+	rank, known := stateRank[state]
+	e.check(out, PropTimestamps, known && rank >= stateRank[ev.state], "get evaluation %s: state %q after %q", ev.id, state, ev.state)
+	if slices.Contains(finalStates, ev.state) {
+		result, _ := json.Marshal(obj["result"])
+		e.check(out, PropRoundTrip, state == ev.state && string(result) == ev.result, "get evaluation %s: was final (%s, result %s), now %s with result %s", ev.id, ev.state, ev.result, state, result)
+	}
+	if modified, ok := timestamp(obj["lastModifiedDateTime"]); ok {
+		e.check(out, PropTimestamps, !modified.Before(ev.modified), "get evaluation %s: lastModifiedDateTime went back from %s to %s", ev.id, ev.modified.Format(time.RFC3339Nano), modified.Format(time.RFC3339Nano))
+		ev.modified = modified
+	}
+	if known {
+		ev.state = state
+		if slices.Contains(finalStates, state) && ev.result == "" {
+			result, _ := json.Marshal(obj["result"])
+			ev.result = string(result)
+		}
+	}
 }

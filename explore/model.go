@@ -10,6 +10,7 @@ import (
 // holds.
 type model struct {
 	sessions []*session
+	plugins  []string // the plugin names listed so far (plugins are not the run's; names are keys)
 }
 
 type session struct {
@@ -21,9 +22,18 @@ type session struct {
 }
 
 type prompt struct {
-	id      string
-	content string
-	created time.Time
+	id          string
+	content     string
+	created     time.Time
+	evaluations []*evaluation
+}
+
+// evaluation is an evaluation the run created, as last read.
+type evaluation struct {
+	id       string
+	state    string
+	modified time.Time
+	result   string // the result as JSON text once final
 }
 
 // named returns the run's sessions whose displayName is name.

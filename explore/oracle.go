@@ -61,7 +61,7 @@ type executor struct {
 
 func newExecutor(client *httpclient.Client, validator *schemas.Validator, workspace, runID string) *executor {
 	return &executor{client: client, validator: validator, workspace: workspace, runID: runID,
-		seen: map[string]bool{}, checked: map[string]int{}, maxPages: 50}
+		seen: map[string]bool{}, checked: map[string]int{}, maxPages: 100}
 }
 
 // check records that a property was checked, and the violation when it does not hold.
@@ -100,26 +100,46 @@ func (e *executor) ids(sessionID, promptID string) map[string]string {
 	return map[string]string{api.WorkspaceID: e.workspace, api.SessionID: sessionID, api.PromptID: promptID}
 }
 
+// target is what a call names, resolved: the session, prompt and evaluation of the run (nil
+// when unknown) and the ids sent.
+type target struct {
+	session    *session
+	prompt     *prompt
+	evaluation *evaluation
+	ids        map[string]string
+}
+
 // resolve turns the call's indices into ids: an unknown one becomes a fresh id no target
 // holds; ok is false when the call names an object the run does not have.
-func (e *executor) resolve(c Call) (s *session, sessionID, promptID string, ok bool) {
+func (e *executor) resolve(c Call, params int) (target, bool) {
 	e.unknowns++
 	unknown := fmt.Sprintf("0e7e0000-0000-4000-8000-%012d", e.unknowns)
-	sessionID, promptID = unknown, unknown
-	if c.Session != Unknown {
-		if c.Session >= len(e.model.sessions) {
-			return nil, "", "", false
-		}
-		s = e.model.sessions[c.Session]
-		sessionID = s.id
-		if c.Prompt != Unknown {
-			if c.Prompt >= len(s.prompts) {
-				return nil, "", "", false
-			}
-			promptID = s.prompts[c.Prompt].id
-		}
+	t := target{ids: map[string]string{api.WorkspaceID: e.workspace, api.SessionID: unknown, api.PromptID: unknown, api.EvaluationID: unknown}}
+	if c.Session == Unknown || params < 2 {
+		return t, true
 	}
-	return s, sessionID, promptID, true
+	if c.Session >= len(e.model.sessions) {
+		return t, false
+	}
+	t.session = e.model.sessions[c.Session]
+	t.ids[api.SessionID] = t.session.id
+	if c.Prompt == Unknown || params < 3 {
+		return t, true
+	}
+	if c.Prompt >= len(t.session.prompts) {
+		return t, false
+	}
+	t.prompt = t.session.prompts[c.Prompt]
+	t.ids[api.PromptID] = t.prompt.id
+	if c.Evaluation == Unknown || params < 4 {
+		return t, true
+	}
+	if c.Evaluation >= len(t.prompt.evaluations) {
+		return t, false
+	}
+	t.evaluation = t.prompt.evaluations[c.Evaluation]
+	t.ids[api.EvaluationID] = t.evaluation.id
+	return t, true
 }
 
 // run sends a call, checks every answer and updates the model.
@@ -130,12 +150,12 @@ func (e *executor) run(ctx context.Context, c Call) (step, []violation) {
 		st.Skipped = true
 		return st, nil
 	}
-	s, sessionID, promptID, ok := e.resolve(c)
+	tg, ok := e.resolve(c, len(op.Params()))
 	if !ok {
 		st.Skipped = true
 		return st, nil
 	}
-	req := httpclient.Request{Method: op.Method, Path: op.Expand(e.ids(sessionID, promptID)), Query: c.Query, Label: op.Label()}
+	req := httpclient.Request{Method: op.Method, Path: op.Expand(tg.ids), Query: c.Query, Label: op.Label()}
 	if op.Body != nil {
 		body := c.Body
 		if body == "" {
@@ -153,7 +173,8 @@ func (e *executor) run(ctx context.Context, c Call) (step, []violation) {
 	if ex.Err != nil || ex.Status == 0 {
 		return st, out // the transport failed: nothing to check (the client counts it)
 	}
-	unknownRef := c.Session == Unknown && len(op.Params()) > 1 || c.Prompt == Unknown && len(op.Params()) > 2
+	params := len(op.Params())
+	unknownRef := c.Session == Unknown && params > 1 || c.Prompt == Unknown && params > 2 || c.Evaluation == Unknown && params > 3
 	// An invalid call that also names an unknown object may be refused for either reason.
 	also := func(status int) []int {
 		if unknownRef {
@@ -169,7 +190,7 @@ func (e *executor) run(ctx context.Context, c Call) (step, []violation) {
 	case unknownRef:
 		e.expectError(&out, ex, http.StatusNotFound)
 	default:
-		e.expectSuccess(ctx, &out, &st, op, c, s, ex)
+		e.expectSuccess(ctx, &out, &st, op, c, tg, ex)
 	}
 	return st, out
 }
@@ -203,7 +224,8 @@ func timestamp(v any) (time.Time, bool) {
 }
 
 // expectSuccess checks the answer to a valid call and records what it created or changed.
-func (e *executor) expectSuccess(ctx context.Context, out *[]violation, st *step, op api.Operation, c Call, s *session, ex *httpclient.Exchange) {
+func (e *executor) expectSuccess(ctx context.Context, out *[]violation, st *step, op api.Operation, c Call, tg target, ex *httpclient.Exchange) {
+	s := tg.session
 	want := http.StatusOK
 	if op.Creates != "" {
 		want = http.StatusCreated
@@ -214,7 +236,7 @@ func (e *executor) expectSuccess(ctx context.Context, out *[]violation, st *step
 	obj := body(ex)
 	selected := c.Query.Get("$select") != ""
 	switch op.Name {
-	case api.CreateSession.Name, api.CreatePrompt.Name, api.UpdateSession.Name:
+	case api.CreateSession.Name, api.CreatePrompt.Name, api.UpdateSession.Name, api.CreateEvaluation.Name, api.GetEvaluation.Name:
 		if !e.match(out, PropSchema, ex.Label, ex, matchers.BeValid(schemas.Kind(op.Response))) || obj == nil {
 			return
 		}
@@ -255,6 +277,18 @@ func (e *executor) expectSuccess(ctx context.Context, out *[]violation, st *step
 		e.listSessions(ctx, out, st, c, ex)
 	case api.ListPrompts.Name:
 		e.listPrompts(ctx, out, st, c, s, ex)
+	case api.ListWorkspaces.Name:
+		e.listWorkspaces(ctx, out, st, c, ex)
+	case api.ListPlugins.Name:
+		e.listPlugins(ctx, out, st, c, ex)
+	case api.CreateEvaluation.Name:
+		e.created(out, c, obj, func(id string, _, modified time.Time) {
+			tg.prompt.evaluations = append(tg.prompt.evaluations, &evaluation{id: id, state: str(obj["state"]), modified: modified})
+		})
+	case api.GetEvaluation.Name:
+		e.readEvaluation(out, tg.evaluation, obj)
+	case api.ListEvaluations.Name:
+		e.listEvaluations(ctx, out, st, c, tg.prompt, ex)
 	}
 }
 
@@ -352,8 +386,9 @@ func (e *executor) walk(ctx context.Context, out *[]violation, st *step, first *
 		}
 		link := str(next)
 		u, err := url.Parse(link)
-		e.check(out, PropPaging, err == nil && u.IsAbs() && !seen[link] && n < e.maxPages, "%s page %d: next link %q is not absolute, repeats or never ends", first.Label, n, link)
+		e.check(out, PropPaging, err == nil && u.IsAbs() && !seen[link], "%s page %d: next link %q is not absolute, or repeats an earlier one", first.Label, n, link)
 		if err != nil || !u.IsAbs() || seen[link] || n >= e.maxPages {
+			// Past the page bound the walk stops without a verdict: a long list is no fault.
 			return items, pages, false
 		}
 		seen[link] = true

@@ -17,7 +17,16 @@ const maxReplays = 200
 // violation, and that violation (nil when every answer held).
 func replay(ctx context.Context, cfg Config, calls []Call) ([]Step, *violation) {
 	cfg = cfg.withDefaults()
-	ex := newExecutor(cfg.Client, cfg.Validator, cfg.Workspace, cfg.RunID)
+	client := cfg.Client
+	if cfg.Fresh != nil {
+		c, release, err := cfg.Fresh()
+		if err != nil {
+			return nil, nil
+		}
+		defer release()
+		client = c
+	}
+	ex := newExecutor(client, cfg.Validator, cfg.Workspace, cfg.RunID)
 	var steps []Step
 	for _, c := range calls {
 		if ctx.Err() != nil {
@@ -37,16 +46,14 @@ func replay(ctx context.Context, cfg Config, calls []Call) ([]Step, *violation) 
 
 // Shrink looks for a shorter sequence of the failure's calls that breaks the same property,
 // replaying candidates against the target (at most maxReplays times): first without whole
-// chunks of calls, then without single calls. It returns the shortest failure it saw.
+// chunks of calls, then without single calls. Leaving out a call that created a session or a
+// prompt leaves out the calls that named it and renumbers the others, so that every call
+// still names the object it named. It returns the shortest failure it saw.
 func Shrink(ctx context.Context, cfg Config, f *Failure) (*Failure, int) {
-	calls := make([]Call, len(f.Steps))
-	for i, s := range f.Steps {
-		calls[i] = s.Call
-	}
 	best := f
 	replays := 0
 	try := func(candidate []Call) bool {
-		if replays >= maxReplays || ctx.Err() != nil {
+		if len(candidate) == 0 || replays >= maxReplays || ctx.Err() != nil {
 			return false
 		}
 		replays++
@@ -57,17 +64,75 @@ func Shrink(ctx context.Context, cfg Config, f *Failure) (*Failure, int) {
 		best = &Failure{Property: v.Property, Message: v.Message, Steps: steps}
 		return true
 	}
-	for chunk := len(calls) / 2; chunk >= 1; chunk /= 2 {
-		for start := 0; start+chunk <= len(calls); {
-			candidate := append(append([]Call(nil), calls[:start]...), calls[start+chunk:]...)
-			if len(candidate) > 0 && try(candidate) {
-				calls = candidate // the calls after start move up: try the same start again
-				continue
+	for chunk := len(best.Steps) / 2; chunk >= 1; chunk /= 2 {
+		for start := 0; start+chunk <= len(best.Steps); {
+			if !try(without(best.Steps, start, start+chunk)) {
+				start += chunk
 			}
-			start += chunk
+			// On success best.Steps is shorter and the calls after start moved up: try the
+			// same start again.
 		}
 	}
 	return best, replays
+}
+
+// without returns the calls of steps except those in [from, to) and those that named an
+// object one of them created; the others are renumbered to name the same objects.
+func without(steps []Step, from, to int) []Call {
+	const gone = -2
+	sessions := map[int]int{}       // old session index → new, or gone
+	prompts := map[[2]int]int{}     // old (session, prompt) → new prompt index, or gone
+	promptCount := map[int][2]int{} // old session → (old prompts, new prompts) so far
+	oldSessions, newSessions := 0, 0
+	var out []Call
+	for i, st := range steps {
+		c := st.Call
+		drop := i >= from && i < to
+		oldSession := c.Session
+		if c.Session != Unknown && c.usesSession() {
+			if n, ok := sessions[c.Session]; ok && n == gone {
+				drop = true
+			} else if ok {
+				c.Session = n
+			}
+		}
+		if c.Prompt != Unknown && c.usesPrompt() {
+			if n, ok := prompts[[2]int{oldSession, c.Prompt}]; ok && n == gone {
+				drop = true
+			} else if ok {
+				c.Prompt = n
+			}
+		}
+		for j, ex := range st.Exchanges {
+			if ex.Method != "POST" || ex.Status != 201 {
+				continue
+			}
+			switch {
+			case (j == 0 && c.Op == "create-session") || j > 0: // a session, or one created between two pages
+				if drop {
+					sessions[oldSessions] = gone
+				} else {
+					sessions[oldSessions] = newSessions
+					newSessions++
+				}
+				oldSessions++
+			case j == 0 && c.Op == "create-prompt" && oldSession != Unknown:
+				n := promptCount[oldSession]
+				if drop {
+					prompts[[2]int{oldSession, n[0]}] = gone
+				} else {
+					prompts[[2]int{oldSession, n[0]}] = n[1]
+					n[1]++
+				}
+				n[0]++
+				promptCount[oldSession] = n
+			}
+		}
+		if !drop {
+			out = append(out, c)
+		}
+	}
+	return out
 }
 
 // Script writes the failure as a shell script of curl commands that replays it against the

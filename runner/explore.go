@@ -16,6 +16,8 @@ import (
 	"time"
 
 	"github.com/copilotconf/copilotconf/explore"
+	"github.com/copilotconf/copilotconf/internal/httpclient"
+	"github.com/copilotconf/copilotconf/mockserver"
 	"github.com/copilotconf/copilotconf/schemas"
 )
 
@@ -36,7 +38,8 @@ Flags of explore:
   --steps N       stop after N calls (default 500)
   --duration D    stop after D (default 60s); whichever of --steps and --duration comes first
 Flags shared with run: --target, --workspace, --token, --token-file, --auth and its flags,
---read-only, --max-writes (default 20), --rate, --max-body, --request-timeout, --max-retry-wait,
+--read-only, --max-writes (default 20; none against the embedded server), --evaluations (create evaluations against a --target
+too: they use billed capacity; the embedded server always gets them), --rate, --max-body, --request-timeout, --max-retry-wait,
 --max-transport-failures, the TLS flags, --report-dir, --fault (the embedded server only).
 See copilotconf run --help.
 
@@ -45,7 +48,7 @@ refused the credentials.
 `
 
 // runOnlyFlags are run's flags that mean nothing to explore.
-var runOnlyFlags = []string{"label-filter", "focus", "skip", "strict", "procs", "evaluations", "evaluation-timeout",
+var runOnlyFlags = []string{"label-filter", "focus", "skip", "strict", "procs", "evaluation-timeout",
 	"session-id", "timeout", "clock-skew", "max-pages", "v", "implementation-name", "implementation-version",
 	"implementation-url", "implementation-contact"}
 
@@ -112,10 +115,29 @@ func parseExploreOptions(args []string, stdio IO) (exploreOptions, error) {
 		return eo, err
 	}
 	eo.run = o
+	if o.target == "" && !eo.writes {
+		eo.run.maxWrites = 0 // the embedded server is thrown away: no budget unless asked for
+	}
 	if o.target != "" && !o.readOnly && !eo.writes && !loopback(o.target) {
 		return eo, usageErrorf("explore creates objects that stay (the API has no DELETE): against %s, which is not on this machine, give --max-writes N to accept that budget, or --read-only", redactURL(o.target))
 	}
 	return eo, nil
+}
+
+// freshEmbedded starts another embedded server, empty, with the run's workspaces and faults,
+// for one replay of a shrinking exploration.
+func freshEmbedded(o runOptions) (*httpclient.Client, func(), error) {
+	token := randomToken()
+	inst, err := mockserver.Listen("127.0.0.1:0", mockserver.Options{Token: token, Workspaces: embeddedWorkspaces(o.workspace), Faults: splitList(o.faults)})
+	if err != nil {
+		return nil, nil, err
+	}
+	c, err := httpclient.New(httpclient.Config{BaseURL: inst.URL(), Token: token, RequestTimeout: o.requestTimeout})
+	if err != nil {
+		_ = inst.Close()
+		return nil, nil, err
+	}
+	return c, func() { _ = inst.Close() }, nil
 }
 
 // loopback reports whether the target's host is this machine.
@@ -167,7 +189,12 @@ func runExplore(eo exploreOptions, stdio IO) (int, error) {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	cfg := explore.Config{Client: t.client, Validator: validator, Workspace: o.workspace, RunID: runID,
-		Seed: eo.seed, Steps: eo.steps, Duration: eo.duration, ReadOnly: o.readOnly}
+		Seed: eo.seed, Steps: eo.steps, Duration: eo.duration, ReadOnly: o.readOnly,
+		// Evaluations use billed capacity: against a --target only when asked for.
+		Evaluations: o.target == "" || o.evaluations}
+	if o.target == "" {
+		cfg.Fresh = func() (*httpclient.Client, func(), error) { return freshEmbedded(o) }
+	}
 	console := redactingWriter{stdio.Stdout, t.client.Redact}
 	fmt.Fprintf(console, "copilotconf %s: explore %s against %s, workspace %q, seed %d (--seed %d repeats it), at most %d steps or %s\n",
 		version(), runID, t.description, o.workspace, eo.seed, eo.seed, eo.steps, eo.duration)
