@@ -1,4 +1,4 @@
-.PHONY: test lint conformance serve mutation bench-latency
+.PHONY: test lint conformance serve mutation explore-score bench-latency
 
 # All tests, as CI runs them.
 test:
@@ -20,6 +20,11 @@ serve:
 # Every fault of the reference server against the suite: the matrix and the score.
 mutation:
 	go run . mutation
+
+# How many of the reference server's faults explore finds on its own (two seeds of 150 calls
+# each per fault), and which it does not.
+explore-score:
+	go test -count=1 -run 'TestFindsFaults$$' -v ./explore | grep -E 'explore found|^(ok|FAIL)'
 
 # Full runs against the reference server answering 100 ms late, serial and over 8 workers:
 # wall times, requests, peak in flight and the medians.
