@@ -34,6 +34,9 @@ type Config struct {
 	// Fresh, when set, gives shrinking a new, empty target for each replay (the reference
 	// server can); its second result releases it. Without it, replays go to Client.
 	Fresh func() (*httpclient.Client, func(), error)
+	// Observe, when set, sees every exchange sent to Client (not those of Fresh targets), for
+	// the ledger of created objects.
+	Observe func(*httpclient.Exchange)
 }
 
 // Result is what an exploration found.
@@ -88,6 +91,7 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 	gen := newGenerator(cfg.Seed, cfg.RunID)
 	gen.readOnly, gen.evaluations = cfg.ReadOnly, cfg.Evaluations
 	ex := newExecutor(cfg.Client, cfg.Validator, cfg.Workspace, cfg.RunID)
+	ex.observe = cfg.Observe
 	var history []Step
 	for n := 0; cfg.Steps <= 0 || n < cfg.Steps; n++ {
 		if ctx.Err() != nil {

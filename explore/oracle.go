@@ -57,6 +57,7 @@ type executor struct {
 	checked   map[string]int  // how often each property was checked
 	maxPages  int
 	unknowns  int
+	observe   func(*httpclient.Exchange) // nil: nobody watches
 }
 
 func newExecutor(client *httpclient.Client, validator *schemas.Validator, workspace, runID string) *executor {
@@ -93,6 +94,9 @@ func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
 func (e *executor) do(ctx context.Context, s *step, req httpclient.Request) *httpclient.Exchange {
 	ex := e.client.Do(ctx, req)
 	s.Exchanges = append(s.Exchanges, ex)
+	if e.observe != nil {
+		e.observe(ex)
+	}
 	return ex
 }
 

@@ -17,16 +17,17 @@ const maxReplays = 200
 // violation, and that violation (nil when every answer held).
 func replay(ctx context.Context, cfg Config, calls []Call) ([]Step, *violation) {
 	cfg = cfg.withDefaults()
-	client := cfg.Client
+	client, observe := cfg.Client, cfg.Observe
 	if cfg.Fresh != nil {
 		c, release, err := cfg.Fresh()
 		if err != nil {
 			return nil, nil
 		}
 		defer release()
-		client = c
+		client, observe = c, nil
 	}
 	ex := newExecutor(client, cfg.Validator, cfg.Workspace, cfg.RunID)
+	ex.observe = observe
 	var steps []Step
 	for _, c := range calls {
 		if ctx.Err() != nil {

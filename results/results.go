@@ -8,10 +8,14 @@ import (
 	"cmp"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
+	"net/url"
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/copilotconf/copilotconf/api"
 )
 
 // Outcome is how one spec ended.
@@ -386,4 +390,34 @@ func FirstLine(s string) string {
 		}
 	}
 	return ""
+}
+
+// maxCreatedName bounds the name kept for a created object (a spec sends a 5 MiB one).
+const maxCreatedName = 200
+
+// CreatedBy reads what a request created, when its 2xx answer is that of an operation that
+// creates objects (api.Operation.Creates): the kind, id, name and parents of the object. rawURL
+// is the URL the request went to, baseURL the service root.
+func CreatedBy(method, rawURL, baseURL string, status int, body []byte) (CreatedObject, bool) {
+	if status < 200 || status > 299 {
+		return CreatedObject{}, false
+	}
+	u, err := url.Parse(rawURL)
+	base, berr := url.Parse(baseURL)
+	if err != nil || berr != nil {
+		return CreatedObject{}, false
+	}
+	op, params, ok := api.Match(method, strings.TrimPrefix(u.EscapedPath(), strings.TrimRight(base.EscapedPath(), "/")))
+	if !ok || op.Creates == "" {
+		return CreatedObject{}, false
+	}
+	var obj map[string]any
+	_ = json.Unmarshal(body, &obj)
+	name := func(v any) string { s, _ := v.(string); return s }
+	c := CreatedObject{URL: rawURL, Kind: op.Creates, ID: name(obj["id"]), Name: name(obj[op.NameMember]),
+		SessionID: params[api.SessionID], PromptID: params[api.PromptID]}
+	if r := []rune(c.Name); len(r) > maxCreatedName {
+		c.Name = string(r[:maxCreatedName]) + "…"
+	}
+	return c, true
 }

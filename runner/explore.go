@@ -2,6 +2,7 @@ package runner
 
 import (
 	"context"
+	"encoding/json"
 	"encoding/xml"
 	"fmt"
 	"net"
@@ -18,6 +19,8 @@ import (
 	"github.com/copilotconf/copilotconf/explore"
 	"github.com/copilotconf/copilotconf/internal/httpclient"
 	"github.com/copilotconf/copilotconf/mockserver"
+	"github.com/copilotconf/copilotconf/reports"
+	"github.com/copilotconf/copilotconf/results"
 	"github.com/copilotconf/copilotconf/schemas"
 )
 
@@ -195,6 +198,12 @@ func runExplore(eo exploreOptions, stdio IO) (int, error) {
 	if o.target == "" {
 		cfg.Fresh = func() (*httpclient.Client, func(), error) { return freshEmbedded(o) }
 	}
+	var created []results.CreatedObject
+	cfg.Observe = func(ex *httpclient.Exchange) {
+		if c, ok := results.CreatedBy(ex.Method, ex.URL, t.url, ex.Status, ex.ResponseBody); ok {
+			created = append(created, c)
+		}
+	}
 	console := redactingWriter{stdio.Stdout, t.client.Redact}
 	fmt.Fprintf(console, "copilotconf %s: explore %s against %s, workspace %q, seed %d (--seed %d repeats it), at most %d steps or %s\n",
 		version(), runID, t.description, o.workspace, eo.seed, eo.seed, eo.steps, eo.duration)
@@ -212,10 +221,11 @@ func runExplore(eo exploreOptions, stdio IO) (int, error) {
 		fmt.Fprintf(console, "property %q broke after %d calls; shrinking…\n", failure.Property, len(failure.Steps))
 		failure, replays = explore.Shrink(ctx, cfg, failure)
 	}
-	if err := writeExploreReports(o.reportDir, res, failure, t.url, o.workspace, t.client.Redact); err != nil {
+	if err := writeExploreReports(o.reportDir, res, failure, created, t.url, o.workspace, t.client.Redact); err != nil {
 		return 0, &exitError{code: ExitFailed, err: fmt.Errorf("writing reports: %w", err)}
 	}
 	printExploreSummary(console, res, failure, replays, time.Since(started), o.reportDir)
+	fmt.Fprintf(console, "Created on the target: %d objects (the API has no DELETE; listed in %s)\n", len(created), filepath.Join(o.reportDir, reports.CreatedFile))
 	if failure != nil {
 		return ExitFailed, nil
 	}
@@ -236,11 +246,11 @@ func printExploreSummary(w redactingWriter, res explore.Result, failure *explore
 	}
 	fmt.Fprintf(w, "Properties checked: %s\n", strings.Join(props, ", "))
 	if failure == nil {
-		fmt.Fprintf(w, "No property broke. Reports in %s: junit.xml\n", dir)
+		fmt.Fprintf(w, "No property broke. Reports in %s: junit.xml, created.json\n", dir)
 		return
 	}
 	fmt.Fprintf(w, "FAILED: shrunk to %d calls in %d replays\n%s", len(failure.Steps), replays, failure)
-	fmt.Fprintf(w, "Reports in %s: junit.xml, failure.txt, replay.sh (sh replay.sh, with COPILOTCONF_TOKEN set)\n", dir)
+	fmt.Fprintf(w, "Reports in %s: junit.xml, created.json, failure.txt, replay.sh (sh replay.sh, with COPILOTCONF_TOKEN set)\n", dir)
 }
 
 // exploreJUnit is the JUnit document of an exploration: one test case per property checked.
@@ -269,8 +279,18 @@ type exploreJUnitFailure struct {
 	Text    string `xml:",chardata"`
 }
 
-func writeExploreReports(dir string, res explore.Result, failure *explore.Failure, target, workspace string, redact func(string) string) error {
+func writeExploreReports(dir string, res explore.Result, failure *explore.Failure, created []results.CreatedObject, target, workspace string, redact func(string) string) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	ledger, err := json.MarshalIndent(struct {
+		Note    string                  `json:"note"`
+		Objects []results.CreatedObject `json:"objects"`
+	}{"Objects this exploration created on the target. The API has no DELETE: remove them by other means if needed.", append([]results.CreatedObject{}, created...)}, "", "  ")
+	if err != nil {
+		return err
+	}
+	if err := os.WriteFile(filepath.Join(dir, reports.CreatedFile), []byte(redact(string(ledger))+"\n"), 0o644); err != nil {
 		return err
 	}
 	var doc exploreJUnit

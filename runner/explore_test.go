@@ -23,6 +23,10 @@ func TestExploreCleanServerFindsNothing(t *testing.T) {
 	if err != nil || !strings.Contains(string(j), `<testcase name="round-trip"`) || strings.Contains(string(j), "<failure") {
 		t.Errorf("junit.xml: expected passing test cases per property, got %v\n%s", err, j)
 	}
+	sessions, prompts := readCreated(t, dir)
+	if sessions == 0 || prompts == 0 || !strings.Contains(r.stdout, "Created on the target: ") {
+		t.Errorf("created.json: expected the sessions and prompts explore created, got %d and %d", sessions, prompts)
+	}
 }
 
 func TestExploreFindsShrinksAndRepeats(t *testing.T) {
@@ -39,7 +43,7 @@ func TestExploreFindsShrinksAndRepeats(t *testing.T) {
 			t.Fatalf("expected a broken property shrunk to at most 6 calls:\n%s", r.stdout)
 		}
 		verdicts = append(verdicts, m[0]+" / "+shrunk[0])
-		for _, f := range []string{"junit.xml", "failure.txt", "replay.sh"} {
+		for _, f := range []string{"junit.xml", "created.json", "failure.txt", "replay.sh"} {
 			if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
 				t.Errorf("%s: %v", f, err)
 			}

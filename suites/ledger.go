@@ -1,12 +1,8 @@
 package suites
 
 import (
-	"encoding/json"
-	"net/url"
-	"strings"
 	"sync"
 
-	"github.com/copilotconf/copilotconf/api"
 	"github.com/copilotconf/copilotconf/internal/httpclient"
 	"github.com/copilotconf/copilotconf/results"
 )
@@ -14,9 +10,6 @@ import (
 // CreatedObject is a session or prompt the run created on the target. The API has no DELETE,
 // so these stay in the tenant; the runner lists them in created.json and the summary.
 type CreatedObject = results.CreatedObject
-
-// maxLedgerName bounds the name kept for a created object (a spec sends a 5 MiB one).
-const maxLedgerName = 200
 
 // ledger records every object a successful POST created, including ones a non-conformant
 // target created from a request it should have rejected.
@@ -26,24 +19,12 @@ type ledger struct {
 }
 
 func (l *ledger) observe(ex *httpclient.Exchange, baseURL string) {
-	if ex == nil || ex.Status < 200 || ex.Status > 299 {
+	if ex == nil {
 		return
 	}
-	u, err := url.Parse(ex.URL)
-	base, berr := url.Parse(baseURL)
-	if err != nil || berr != nil {
+	obj, ok := results.CreatedBy(ex.Method, ex.URL, baseURL, ex.Status, ex.ResponseBody)
+	if !ok {
 		return
-	}
-	op, params, ok := api.Match(ex.Method, strings.TrimPrefix(u.EscapedPath(), strings.TrimRight(base.EscapedPath(), "/")))
-	if !ok || op.Creates == "" {
-		return
-	}
-	var body map[string]any
-	_ = json.Unmarshal(ex.ResponseBody, &body)
-	obj := CreatedObject{URL: ex.URL, Kind: op.Creates, ID: stringOf(body["id"]), Name: stringOf(body[op.NameMember]),
-		SessionID: params[api.SessionID], PromptID: params[api.PromptID]}
-	if r := []rune(obj.Name); len(r) > maxLedgerName {
-		obj.Name = string(r[:maxLedgerName]) + "…"
 	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
