@@ -30,6 +30,9 @@ type Call struct {
 	// Invalid says what makes the call invalid ("" for a valid call); the answer must be the
 	// error it names.
 	Invalid string `json:"invalid,omitempty"`
+	// Auth is "none" (no Authorization header) or "wrong" (a token the target never issued);
+	// "" sends the run's credentials.
+	Auth string `json:"auth,omitempty"`
 	// Follow walks the collection through its next links, with Interleave creating a session
 	// between the first and the second page.
 	Follow     bool `json:"follow,omitempty"`
@@ -280,6 +283,11 @@ func (g *generator) promptQuery() url.Values {
 
 // spoil makes a call invalid in one way that suits its operation.
 func (g *generator) spoil(c *Call, op api.Operation) {
+	if g.rnd.IntN(5) == 0 {
+		c.Auth = g.pick("none", "wrong")
+		c.Invalid = map[string]string{"none": "no token", "wrong": "a token the target never issued"}[c.Auth]
+		return
+	}
 	switch {
 	case op.Writes:
 		switch g.rnd.IntN(4) {

@@ -31,6 +31,8 @@ const (
 	PropPaging     = "paging"     // $top bounds a page; next links are absolute, end, repeat no item
 	PropSelected   = "selected"   // $select returns id and the selected properties only
 	PropScoped     = "scoped"     // prompts are listed and found under their own session only
+	PropContext    = "context"    // @odata.context names the collection, or the entity in it
+	PropAuth       = "auth"       // a request without a valid token is refused with 401
 )
 
 // step is one call and what came of it.
@@ -160,6 +162,12 @@ func (e *executor) run(ctx context.Context, c Call) (step, []violation) {
 		return st, nil
 	}
 	req := httpclient.Request{Method: op.Method, Path: op.Expand(tg.ids), Query: c.Query, Label: op.Label()}
+	switch c.Auth {
+	case "none":
+		req.Auth = httpclient.AuthNone
+	case "wrong":
+		req.Auth, req.Token = httpclient.AuthToken, "copilotconf-explore-wrong-token"
+	}
 	if op.Body != nil {
 		body := c.Body
 		if body == "" {
@@ -187,6 +195,11 @@ func (e *executor) run(ctx context.Context, c Call) (step, []violation) {
 		return []int{status}
 	}
 	switch {
+	case c.Auth != "":
+		e.match(&out, PropAuth, ex.Label+" ("+c.Invalid+")", ex, matchers.HaveStatus(http.StatusUnauthorized))
+		if ex.Status == http.StatusUnauthorized {
+			e.match(&out, PropSchema, ex.Label+" error body", ex, matchers.BeODataError(ex.Status))
+		}
 	case c.Invalid == "a media type that is not JSON":
 		e.expectError(&out, ex, also(http.StatusUnsupportedMediaType)...)
 	case c.Invalid != "" && c.Invalid != "an unknown id":
@@ -239,6 +252,9 @@ func (e *executor) expectSuccess(ctx context.Context, out *[]violation, st *step
 	}
 	obj := body(ex)
 	selected := c.Query.Get("$select") != ""
+	if ctx := e.context(op, tg); ctx != "" && option(c, "select") == "" && obj != nil {
+		e.match(out, PropContext, ex.Label, obj, matchers.HaveODataContext(ctx))
+	}
 	switch op.Name {
 	case api.CreateSession.Name, api.CreatePrompt.Name, api.UpdateSession.Name, api.CreateEvaluation.Name, api.GetEvaluation.Name:
 		if !e.match(out, PropSchema, ex.Label, ex, matchers.BeValid(schemas.Kind(op.Response))) || obj == nil {
@@ -405,4 +421,30 @@ func (e *executor) walk(ctx context.Context, out *[]violation, st *step, first *
 			return items, pages, false
 		}
 	}
+}
+
+// context is the @odata.context fragment an answer of op must carry ("" when none is checked):
+// the collection, or with /$entity one object of it.
+func (e *executor) context(op api.Operation, tg target) string {
+	ws := "security/securityCopilot/workspaces('" + e.workspace + "')"
+	sessions := ws + "/sessions"
+	prompts := sessions + "('" + tg.ids[api.SessionID] + "')/prompts"
+	evaluations := prompts + "('" + tg.ids[api.PromptID] + "')/evaluations"
+	switch op.Name {
+	case api.ListSessions.Name:
+		return sessions
+	case api.CreateSession.Name, api.GetSession.Name, api.UpdateSession.Name:
+		return sessions + "/$entity"
+	case api.ListPrompts.Name:
+		return prompts
+	case api.CreatePrompt.Name, api.GetPrompt.Name:
+		return prompts + "/$entity"
+	case api.ListPlugins.Name:
+		return ws + "/plugins"
+	case api.ListEvaluations.Name:
+		return evaluations
+	case api.CreateEvaluation.Name, api.GetEvaluation.Name:
+		return evaluations + "/$entity"
+	}
+	return "" // list workspaces: the documented example has none
 }

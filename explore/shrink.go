@@ -146,6 +146,7 @@ func (f *Failure) Script(target, workspace string) string {
 	b.WriteString("# Needs curl and sed. The token is read from COPILOTCONF_TOKEN.\nset -u\n")
 	fmt.Fprintf(&b, "T=\"${COPILOTCONF_TARGET:-%s}\"\nW=%s\n", target, shellQuote(url.PathEscape(workspace)))
 	b.WriteString("call() { curl -sS -H \"Authorization: Bearer $COPILOTCONF_TOKEN\" \"$@\"; echo; }\n")
+	b.WriteString("anon() { curl -sS \"$@\"; echo; }\n")
 	b.WriteString("id() { sed -n 's/^{.*\"id\" *: *\"\\([^\"]*\\)\".*/\\1/p' | head -n 1; }\n")
 	sessions, prompts := 0, map[int]int{}
 	unknown := "00000000-0000-4000-8000-000000000000"
@@ -178,7 +179,14 @@ func (f *Failure) Script(target, workspace string) string {
 			}
 			args = append(args, "-H", shellQuote("Content-Type: "+ct), "--data-binary", shellQuote(body))
 		}
-		cmd := "call " + strings.Join(args, " ") + " \"" + u + "\""
+		fn := "call"
+		switch c.Auth {
+		case "none":
+			fn = "anon"
+		case "wrong":
+			fn = "anon -H 'Authorization: Bearer copilotconf-explore-wrong-token'"
+		}
+		cmd := fn + " " + strings.Join(args, " ") + " \"" + u + "\""
 		// An object the run created is numbered as the exploration numbered it: in the order of
 		// the creates the target answered 201.
 		created := func(i int) bool { return len(st.Exchanges) > i && st.Exchanges[i].Status == 201 }
