@@ -14,7 +14,7 @@ func TestExploreCleanServerFindsNothing(t *testing.T) {
 	if r.code != 0 || !strings.Contains(r.stdout, "No property broke") || !strings.Contains(r.stdout, "seed 11") {
 		t.Fatalf("expected exit 0 and nothing broken, got %s", r)
 	}
-	for _, want := range []string{"Steps: 300", "Calls: create-evaluation", "list-workspaces", "Properties checked: count"} {
+	for _, want := range []string{"Steps: 300", "Calls: create-evaluation", "list-workspaces", "Properties checked: auth", "count "} {
 		if !strings.Contains(r.stdout, want) {
 			t.Errorf("the summary lacks %q:\n%s", want, r.stdout)
 		}
