@@ -73,7 +73,7 @@ Exit codes:
   0  all selected non-advisory specs passed (with --strict: all specs); validate: all valid
   1  a non-advisory spec failed (with --strict: any spec), a spec was throttled, or the run
      timed out or was interrupted; validate: a document is invalid; mutation: a fault went
-     undetected; diff: a spec that passed in OLD did not pass in NEW
+     undetected; explore: a property broke; diff: a spec that passed in OLD did not pass in NEW
   2  usage or configuration error
   3  the target is unreachable, or rejected the credentials (or no token could be had) or the
      workspace, before any spec ran
