@@ -1,15 +1,16 @@
 // Package matchers holds Gomega matchers for the Microsoft Graph Security Copilot API:
 // a body valid against an embedded JSON Schema, an OData error, a UTC DateTimeOffset, an
-// @odata.context naming an entity set or entity, an exact @odata.type, a collection of a kind, an
-// @odata.count and a response's status. The copilotconf suites check through them; a team's own Ginkgo
-// suite can import them too:
+// @odata.context naming an entity set or entity (and written first), an exact @odata.type, a
+// collection of a kind, an @odata.count, a response's status, and the headers every answer
+// carries (Content-Type, request-id, client-request-id, Location). The copilotconf suites and
+// explorations check through them; a team's own Ginkgo suite can import them too:
 //
 //	Expect(resp).To(matchers.HaveStatus(http.StatusCreated))
 //	Expect(body).To(matchers.BeValid(schemas.Session))
 //
 // A body is []byte, string, json.RawMessage or an already decoded value; a response is an
 // *http.Response (its body is read and put back) or anything with HTTPStatus() int and
-// HTTPBody() []byte.
+// HTTPBody() []byte; the header matchers need HTTPHeader() http.Header instead of HTTPBody.
 package matchers
 
 import (
@@ -18,6 +19,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"mime"
 	"net/http"
 	"regexp"
 	"strings"
@@ -199,6 +201,22 @@ func BeUTCDateTimeOffset() types.GomegaMatcher {
 	}}
 }
 
+// graphTimestamp is the form Graph writes: UTC with a literal Z and 0-7 fractional digits.
+var graphTimestamp = regexp.MustCompile(`^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,7})?Z$`)
+
+// BeGraphTimestamp succeeds on a timestamp in the form Microsoft Graph writes: UTC with a
+// literal Z and at most 7 fractional digits (2025-10-22T20:12:13.759634Z). It is stricter
+// than BeUTCDateTimeOffset, which OData allows.
+func BeGraphTimestamp() types.GomegaMatcher {
+	return &matcher{what: "a timestamp in Graph's form", check: func(actual any) (bool, string, error) {
+		if s, ok := actual.(string); ok && graphTimestamp.MatchString(s) {
+			return true, "", nil
+		}
+		b, _ := json.Marshal(actual)
+		return false, fmt.Sprintf("expected the form 2025-10-22T20:12:13.759634Z (UTC, a literal Z, at most 7 fractional digits), got %s", b), nil
+	}}
+}
+
 // contextSelect drops a $select list from the entity-set segment of a context fragment.
 var contextSelect = regexp.MustCompile(`(/sessions|/prompts)\([^)']*\)`)
 
@@ -296,4 +314,146 @@ func HaveODataCount(n int) types.GomegaMatcher {
 		}
 		return true, "", nil
 	}}
+}
+
+// HeaderResponse is what the header matchers read besides *http.Response.
+type HeaderResponse interface {
+	HTTPStatus() int
+	HTTPHeader() http.Header
+}
+
+func headerOf(actual any) (http.Header, int, error) {
+	switch v := actual.(type) {
+	case *http.Response:
+		if v == nil {
+			return nil, 0, errors.New("a nil *http.Response")
+		}
+		return v.Header, v.StatusCode, nil
+	case HeaderResponse:
+		return v.HTTPHeader(), v.HTTPStatus(), nil
+	}
+	return nil, 0, fmt.Errorf("expected a response: an *http.Response or a matchers.HeaderResponse, got %T", actual)
+}
+
+// headerMatcher is a matcher over a response's headers; the failure names the status.
+func headerMatcher(what string, check func(h http.Header) (bool, string)) types.GomegaMatcher {
+	return &matcher{what: what, check: func(actual any) (bool, string, error) {
+		h, status, err := headerOf(actual)
+		if err != nil {
+			return false, "", err
+		}
+		ok, why := check(h)
+		if !ok {
+			why = fmt.Sprintf("%s (the answer was %s)", why, describeStatus(status))
+		}
+		return ok, why, nil
+	}}
+}
+
+// HaveJSONMediaType succeeds when the response's Content-Type is application/json (parameters
+// such as odata.metadata aside).
+func HaveJSONMediaType() types.GomegaMatcher {
+	return headerMatcher("Content-Type application/json", func(h http.Header) (bool, string) {
+		ct := h.Get("Content-Type")
+		if mt, _, err := mime.ParseMediaType(ct); err != nil || mt != "application/json" {
+			return false, fmt.Sprintf("expected Content-Type application/json, got %q", ct)
+		}
+		return true, ""
+	})
+}
+
+// HaveRequestID succeeds when the response carries a non-empty request-id header, as every
+// Microsoft Graph response does.
+func HaveRequestID() types.GomegaMatcher {
+	return headerMatcher("a request-id header", func(h http.Header) (bool, string) {
+		if strings.TrimSpace(h.Get("request-id")) == "" {
+			return false, "expected a request-id header, there is none"
+		}
+		return true, ""
+	})
+}
+
+// EchoClientRequestID succeeds when the response's client-request-id header is sent, the
+// value the client sent.
+func EchoClientRequestID(sent string) types.GomegaMatcher {
+	return headerMatcher("client-request-id "+sent+" echoed", func(h http.Header) (bool, string) {
+		if got := h.Get("client-request-id"); got != sent {
+			return false, fmt.Sprintf("expected client-request-id %q echoed, got %q", sent, got)
+		}
+		return true, ""
+	})
+}
+
+// HaveLocationOf succeeds when the response has a Location header naming the new object's id.
+func HaveLocationOf(id string) types.GomegaMatcher {
+	return headerMatcher("a Location header naming "+id, func(h http.Header) (bool, string) {
+		loc := h.Get("Location")
+		switch {
+		case loc == "":
+			return false, "expected a Location header, there is none"
+		case id != "" && !strings.Contains(loc, id):
+			return false, fmt.Sprintf("expected the Location header to name the new object %q, got %q", id, loc)
+		}
+		return true, ""
+	})
+}
+
+// HaveODataContextFirst succeeds when the body, a JSON object, either has no @odata.context or
+// has it as its first member, as OData JSON requires. It reads the raw body ([]byte, string,
+// json.RawMessage or a response): a decoded map has lost the order.
+func HaveODataContextFirst() types.GomegaMatcher {
+	return &matcher{what: "@odata.context as the first member", check: func(actual any) (bool, string, error) {
+		var raw []byte
+		switch v := actual.(type) {
+		case []byte:
+			raw = v
+		case json.RawMessage:
+			raw = v
+		case string:
+			raw = []byte(v)
+		case Response:
+			raw = v.HTTPBody()
+		case *http.Response:
+			b, err := readResponse(v)
+			if err != nil {
+				return false, "", err
+			}
+			raw = b
+		default:
+			return false, "", fmt.Errorf("expected a raw JSON body, got %T (a decoded object has lost its member order)", actual)
+		}
+		first, has, err := firstMember(raw, "@odata.context")
+		if err != nil {
+			return false, fmt.Sprintf("expected a JSON object: %v", err), nil
+		}
+		if has && first != "@odata.context" {
+			return false, fmt.Sprintf("expected @odata.context as the first member, the body begins with %q", first), nil
+		}
+		return true, "", nil
+	}}
+}
+
+// firstMember reads the name of the first member of the JSON object in raw from the token
+// stream, and whether the object has a top-level member named name.
+func firstMember(raw []byte, name string) (first string, has bool, err error) {
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
+		return "", false, errors.New("not a JSON object")
+	}
+	for i := 0; dec.More(); i++ {
+		tok, err := dec.Token()
+		if err != nil {
+			return "", false, err
+		}
+		key, _ := tok.(string)
+		if i == 0 {
+			first = key
+		}
+		has = has || key == name
+		var skip json.RawMessage
+		if err := dec.Decode(&skip); err != nil {
+			return "", false, err
+		}
+	}
+	return first, has, nil
 }

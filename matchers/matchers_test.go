@@ -25,6 +25,15 @@ type resp struct {
 func (r resp) HTTPStatus() int  { return r.status }
 func (r resp) HTTPBody() []byte { return []byte(r.body) }
 
+// hdr is an *http.Response with a status and headers given as name, value pairs.
+func hdr(status int, nameValues ...string) *http.Response {
+	h := http.Header{}
+	for i := 0; i+1 < len(nameValues); i += 2 {
+		h.Set(nameValues[i], nameValues[i+1])
+	}
+	return &http.Response{StatusCode: status, Header: h}
+}
+
 func TestMatchers(t *testing.T) {
 	tests := []struct {
 		name    string
@@ -61,6 +70,22 @@ func TestMatchers(t *testing.T) {
 		{"other count", matchers.HaveODataCount(2), `{"@odata.count":3,"value":[{},{}]}`, "expected @odata.count 2 (the number of items listed across all pages), got 3"},
 		{"count as text", matchers.HaveODataCount(2), `{"@odata.count":"2"}`, `got "2"`},
 		{"no count", matchers.HaveODataCount(0), `{"value":[]}`, "the body has no @odata.count"},
+		{"Graph timestamp", matchers.BeGraphTimestamp(), "2025-10-22T20:10:54.4940649Z", ""},
+		{"nine digits", matchers.BeGraphTimestamp(), "2025-10-22T20:10:54.494064900Z", `got "2025-10-22T20:10:54.494064900Z"`},
+		{"+00:00", matchers.BeGraphTimestamp(), "2025-10-22T20:10:54+00:00", "expected the form 2025-10-22T20:12:13.759634Z"},
+		{"JSON media type", matchers.HaveJSONMediaType(), hdr(200, "Content-Type", "application/json; odata.metadata=minimal"), ""},
+		{"text", matchers.HaveJSONMediaType(), hdr(201, "Content-Type", "text/plain"), `expected Content-Type application/json, got "text/plain" (the answer was 201 Created)`},
+		{"request-id", matchers.HaveRequestID(), hdr(404, "request-id", "r1"), ""},
+		{"no request-id", matchers.HaveRequestID(), hdr(404), "expected a request-id header, there is none (the answer was 404 Not Found)"},
+		{"client-request-id", matchers.EchoClientRequestID("c1"), hdr(200, "client-request-id", "c1"), ""},
+		{"other client-request-id", matchers.EchoClientRequestID("c1"), hdr(200, "client-request-id", "c2"), `expected client-request-id "c1" echoed, got "c2"`},
+		{"Location", matchers.HaveLocationOf("s1"), hdr(201, "Location", "https://x/sessions('s1')"), ""},
+		{"no Location", matchers.HaveLocationOf("s1"), hdr(201), "expected a Location header, there is none"},
+		{"other Location", matchers.HaveLocationOf("s1"), hdr(201, "Location", "https://x/sessions('s2')"), `expected the Location header to name the new object "s1"`},
+		{"context first", matchers.HaveODataContextFirst(), session, ""},
+		{"no context at all", matchers.HaveODataContextFirst(), `{"id":"s1"}`, ""},
+		{"context last", matchers.HaveODataContextFirst(), `{"id":"s1","value":[{"@odata.context":"x"}],"@odata.context":"x"}`, `expected @odata.context as the first member, the body begins with "id"`},
+		{"context first of a response", matchers.HaveODataContextFirst(), resp{200, `{"value":[],"@odata.context":"x"}`}, `the body begins with "value"`},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

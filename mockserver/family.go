@@ -5,15 +5,17 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/copilotconf/copilotconf/api"
 )
 
 // The rest of the family: list workspaces, list plugins, and list, create and get evaluations.
 
 const (
-	typeWorkspace        = "#microsoft.graph.security.securityCopilot.workspace"
-	typePlugin           = "#microsoft.graph.security.securityCopilot.plugin"
-	typeEvaluation       = "#microsoft.graph.security.securityCopilot.evaluation"
-	typeEvaluationResult = "#microsoft.graph.security.securityCopilot.evaluationResult"
+	typeWorkspace        = api.TypeWorkspace
+	typePlugin           = api.TypePlugin
+	typeEvaluation       = api.TypeEvaluation
+	typeEvaluationResult = api.TypeEvaluationResult
 )
 
 // Options of the five operations.

@@ -4,6 +4,8 @@ import (
 	"mime"
 	"strconv"
 	"strings"
+
+	"github.com/copilotconf/copilotconf/api"
 )
 
 // metadataLevel is the OData JSON metadata level chosen from Accept.
@@ -16,8 +18,8 @@ const (
 )
 
 const (
-	typeSession = "#microsoft.graph.security.securityCopilot.session"
-	typePrompt  = "#microsoft.graph.security.securityCopilot.prompt"
+	typeSession = api.TypeSession
+	typePrompt  = api.TypePrompt
 )
 
 // negotiate reads odata.metadata (or 4.01 "metadata") and IEEE754Compatible

@@ -16,8 +16,8 @@ import (
 
 // The @odata.type values of the two resources.
 const (
-	sessionType = "#microsoft.graph.security.securityCopilot.session"
-	promptType  = "#microsoft.graph.security.securityCopilot.prompt"
+	sessionType = api.TypeSession
+	promptType  = api.TypePrompt
 )
 
 // fullMetadata is the Accept header that asks for odata.metadata=full.

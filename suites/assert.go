@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	. "github.com/onsi/ginkgo/v2"
-	"mime"
 	"net/http"
 	"sort"
 	"strings"
@@ -134,11 +133,7 @@ func expectODataError(t *T, ex *httpclient.Exchange, status ...int) {
 // expectJSONMediaType checks that the response's Content-Type is application/json.
 func expectJSONMediaType(t *T, ex *httpclient.Exchange) {
 	GinkgoHelper()
-	ct := ex.ResponseHeader.Get("Content-Type")
-	mt, _, err := mime.ParseMediaType(ct)
-	if err != nil || mt != "application/json" {
-		t.Errorf("%s: expected Content-Type application/json, got %q", ex.Label, ct)
-	}
+	t.check(ex.Label, ex, matchers.HaveJSONMediaType())
 }
 
 // expectContext checks that @odata.context is present and its fragment is want.
@@ -370,20 +365,4 @@ func expectSameSet(t *T, what string, got, want []string) {
 	if len(extra) > 0 {
 		t.Errorf("%s: unexpected %v", what, extra)
 	}
-}
-
-// firstMember returns the name of the first member of the JSON object in body, read from the
-// token stream (decoding into a map loses the order).
-func firstMember(body []byte) (string, error) {
-	GinkgoHelper()
-	dec := json.NewDecoder(bytes.NewReader(body))
-	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
-		return "", errors.New("not a JSON object")
-	}
-	tok, err := dec.Token()
-	if err != nil {
-		return "", err
-	}
-	name, _ := tok.(string)
-	return name, nil
 }

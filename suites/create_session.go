@@ -2,12 +2,13 @@ package suites
 
 import (
 	"bytes"
-	"github.com/copilotconf/copilotconf/api"
-	. "github.com/onsi/ginkgo/v2"
 	"net/http"
-	"strings"
 
+	. "github.com/onsi/ginkgo/v2"
+
+	"github.com/copilotconf/copilotconf/api"
 	"github.com/copilotconf/copilotconf/fixtures"
+	"github.com/copilotconf/copilotconf/matchers"
 	"github.com/copilotconf/copilotconf/schemas"
 )
 
@@ -133,13 +134,7 @@ var _ = describe("Create session", func() {
 		Requirement: "sends a Location header with the new session's URL"}, func(t *T) {
 		s := plainSession(t)
 		expectCreatedValid(t, s.createdEntity, "")
-		loc := s.Exchange.ResponseHeader.Get("Location")
-		switch {
-		case loc == "":
-			t.Errorf("create session: expected a Location header, there is none")
-		case s.ID != "" && !strings.Contains(loc, s.ID):
-			t.Errorf("create session: expected the Location header to name the new session %q, got %q", s.ID, loc)
-		}
+		t.check("create session", s.Exchange, matchers.HaveLocationOf(s.ID))
 	})
 
 	conformance(Spec{ID: "SESS-CREATE-11", Level: Core, Operation: api.CreateSession.Name, Doc: api.CreateSession.Doc, Needs: NeedsWrites,

@@ -26,20 +26,10 @@ const (
 )
 
 // The @odata.type of an evaluation.
-const evaluationType = "#microsoft.graph.security.securityCopilot.evaluation"
+const evaluationType = api.TypeEvaluation
 
 // zeroDate is how the API writes a non-nullable timestamp not reached yet.
 const zeroDate = "0001-01-01T00:00:00Z"
-
-// evaluationStateRank orders the documented states along the lifecycle: a poll never sees a
-// lower rank after a higher one. The sources name no final state; completed and cancelled are
-// final by name, waitingForInput and deferred are not.
-var evaluationStateRank = map[string]int{
-	"created": 0, "pending": 1, "deferred": 1, "running": 2, "waitingForInput": 2,
-	"completed": 3, "cancelled": 3,
-}
-
-func finalEvaluationState(state string) bool { return evaluationStateRank[state] == 3 }
 
 func evaluationsPath(sessionID, promptID string) string {
 	return api.ListEvaluations.Expand(ids(api.SessionID, sessionID, api.PromptID, promptID))
@@ -184,7 +174,7 @@ func pollEvaluation(t *T, r *evaluationRun) {
 		v, _ := decodeJSON(ex.ResponseBody)
 		obj, _ := v.(map[string]any)
 		state := stringOf(obj["state"])
-		if finalEvaluationState(state) {
+		if api.FinalEvaluationState(state) {
 			r.Final = state
 			return
 		}

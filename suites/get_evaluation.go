@@ -83,7 +83,7 @@ var _ = describe("Get evaluation", func() {
 		rank, last := -1, ""
 		for _, s := range r.sightings() {
 			state := stringOf(s.Body["state"])
-			n, known := evaluationStateRank[state]
+			n, known := api.EvaluationStateRank[state]
 			if !known {
 				t.Errorf("the evaluation in %s: state %s is not a documented state along the lifecycle", s.What, describeMember(s.Body, "state"))
 				continue
@@ -109,16 +109,16 @@ var _ = describe("Get evaluation", func() {
 			if !okC || !okS || !okD {
 				continue
 			}
-			running := evaluationStateRank[state] >= 2 && state != "cancelled"
+			running := api.EvaluationStateRank[state] >= 2 && state != "cancelled"
 			switch {
 			case running && !reached(start):
 				t.Errorf("the evaluation in %s: state %q but runStartDateTime is the zero date", s.What, state)
-			case evaluationStateRank[state] < 2 && reached(start):
+			case api.EvaluationStateRank[state] < 2 && reached(start):
 				t.Errorf("the evaluation in %s: state %q, not running yet, but runStartDateTime %s", s.What, state, start.UTC().Format(time.RFC3339Nano))
 			case reached(start) && start.Before(created):
 				t.Errorf("the evaluation in %s: runStartDateTime %s is before createdDateTime %s", s.What, start.UTC().Format(time.RFC3339Nano), created.UTC().Format(time.RFC3339Nano))
 			}
-			switch final := finalEvaluationState(state); {
+			switch final := api.FinalEvaluationState(state); {
 			case final && !reached(done):
 				t.Errorf("the evaluation in %s: state %q but completedDateTime is the zero date", s.What, state)
 			case !final && reached(done):

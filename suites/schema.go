@@ -4,7 +4,6 @@ import (
 	"fmt"
 	. "github.com/onsi/ginkgo/v2"
 	"net/http"
-	"regexp"
 	"sort"
 
 	"github.com/copilotconf/copilotconf/internal/httpclient"
@@ -115,9 +114,6 @@ var documentedProperties = map[string][]string{
 
 var odataTypes = map[string]string{"session": sessionType, "prompt": promptType}
 
-// graphTimestamp is the form Graph writes: UTC with a literal Z and 0-7 fractional digits.
-var graphTimestamp = regexp.MustCompile(`^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,7})?Z$`)
-
 func timestampsOf(e entity) map[string]any {
 	GinkgoHelper()
 	out := map[string]any{}
@@ -135,9 +131,7 @@ var _ = describe("Schema", func() {
 		for _, s := range sampleResponses(t) {
 			for _, e := range entitiesIn(s) {
 				for name, v := range timestampsOf(e) {
-					if str, _ := v.(string); !graphTimestamp.MatchString(str) {
-						t.Errorf("%s: %s is %s, expected the form 2025-10-22T20:12:13.759634Z", e.where, name, jsonText(v, true))
-					}
+					t.check(e.where+": "+name, v, matchers.BeGraphTimestamp())
 				}
 			}
 		}
@@ -183,9 +177,7 @@ var _ = describe("Schema", func() {
 			if _, has := s.body["@odata.context"]; !has || s.raw == nil {
 				continue
 			}
-			if first, err := firstMember(s.raw); err == nil && first != "@odata.context" {
-				t.Errorf("%s: expected @odata.context as the first member, the body begins with %q", s.what, first)
-			}
+			t.check(s.what, s.raw, matchers.HaveODataContextFirst())
 		}
 	})
 })

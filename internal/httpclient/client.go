@@ -589,3 +589,6 @@ func readOn(buf []byte, r io.Reader, limit int64) ([]byte, error) {
 
 // newUUID returns a random version 4 UUID.
 func newUUID() string { return uuid.New() }
+
+// HTTPHeader is the final response's header, for the header matchers.
+func (e *Exchange) HTTPHeader() http.Header { return e.ResponseHeader }

@@ -1,0 +1,24 @@
+package api
+
+// The @odata.type of each resource, as odata.metadata=full writes it.
+const (
+	TypeSession          = "#microsoft.graph.security.securityCopilot.session"
+	TypePrompt           = "#microsoft.graph.security.securityCopilot.prompt"
+	TypeWorkspace        = "#microsoft.graph.security.securityCopilot.workspace"
+	TypePlugin           = "#microsoft.graph.security.securityCopilot.plugin"
+	TypeEvaluation       = "#microsoft.graph.security.securityCopilot.evaluation"
+	TypeEvaluationResult = "#microsoft.graph.security.securityCopilot.evaluationResult"
+)
+
+// EvaluationStateRank orders the documented evaluation states along the lifecycle: a later
+// reading never has a lower rank than an earlier one. The sources name no final state;
+// completed and cancelled are final by name, waitingForInput and deferred are not. A state
+// missing from the map is not documented.
+var EvaluationStateRank = map[string]int{
+	"created": 0, "pending": 1, "deferred": 1, "running": 2, "waitingForInput": 2,
+	"completed": 3, "cancelled": 3,
+}
+
+// FinalEvaluationState says whether an evaluation in state has finished (completed or
+// cancelled) and so changes no more.
+func FinalEvaluationState(state string) bool { return EvaluationStateRank[state] == 3 }
