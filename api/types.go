@@ -10,6 +10,13 @@ const (
 	TypeEvaluationResult = "#microsoft.graph.security.securityCopilot.evaluationResult"
 )
 
+// ODataType is the @odata.type of a kind of object ("session", "evaluation", as
+// Operation.Creates and the schema kinds name them); "" for a kind that has none.
+func ODataType(kind string) string {
+	return map[string]string{"session": TypeSession, "prompt": TypePrompt, "workspace": TypeWorkspace,
+		"plugin": TypePlugin, "evaluation": TypeEvaluation}[kind]
+}
+
 // EvaluationStateRank orders the documented evaluation states along the lifecycle: a later
 // reading never has a lower rank than an earlier one. The sources name no final state;
 // completed and cancelled are final by name, waitingForInput and deferred are not. A state

@@ -12,6 +12,7 @@ import (
 	"sort"
 	"time"
 
+	"github.com/copilotconf/copilotconf/api"
 	"github.com/copilotconf/copilotconf/internal/httpclient"
 	"github.com/copilotconf/copilotconf/schemas"
 )
@@ -29,8 +30,11 @@ type Config struct {
 	Duration time.Duration
 	// ReadOnly explores the reads only.
 	ReadOnly bool
-	// Evaluations also creates evaluations: each runs a model on billed capacity.
-	Evaluations bool
+	// Evaluations also creates evaluations: each runs a model on billed capacity. When the
+	// steps or the time are spent, the exploration waits for them to finish, reading each
+	// again, up to EvaluationTimeout (default 2m) after its creation.
+	Evaluations       bool
+	EvaluationTimeout time.Duration
 	// Fresh, when set, gives shrinking a new, empty target for each replay (the reference
 	// server can); its second result releases it. Without it, replays go to Client.
 	Fresh func() (*httpclient.Client, func(), error)
@@ -70,6 +74,9 @@ func (c Config) withDefaults() Config {
 	if c.Workspace == "" {
 		c.Workspace = "default"
 	}
+	if c.EvaluationTimeout <= 0 {
+		c.EvaluationTimeout = 2 * time.Minute
+	}
 	return c
 }
 
@@ -83,27 +90,25 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 	}
 	cfg = cfg.withDefaults()
 	res := Result{Seed: cfg.Seed, Calls: map[string]int{}}
+	explorationCtx := ctx
 	if cfg.Duration > 0 {
 		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, cfg.Duration)
+		explorationCtx, cancel = context.WithTimeout(ctx, cfg.Duration)
 		defer cancel()
 	}
 	gen := newGenerator(cfg.Seed, cfg.RunID)
 	gen.readOnly, gen.evaluations = cfg.ReadOnly, cfg.Evaluations
 	ex := newExecutor(cfg.Client, cfg.Validator, cfg.Workspace, cfg.RunID)
-	ex.observe = cfg.Observe
+	ex.observe, ex.evaluationTimeout = cfg.Observe, cfg.EvaluationTimeout
 	var history []Step
-	for n := 0; cfg.Steps <= 0 || n < cfg.Steps; n++ {
-		if ctx.Err() != nil {
-			break
-		}
-		c := gen.next(&ex.model)
+	// send runs a call and records it; it says whether the exploration goes on.
+	send := func(ctx context.Context, c Call) bool {
 		st, violations := ex.run(ctx, c)
 		if ctx.Err() != nil && len(violations) > 0 {
-			break // the deadline cut the call short: its answer proves nothing
+			return false // the deadline cut the call short: its answer proves nothing
 		}
 		if st.Skipped {
-			continue
+			return true
 		}
 		res.Steps++
 		res.Calls[c.Op]++
@@ -111,11 +116,55 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 		if len(violations) > 0 {
 			v := violations[0]
 			res.Failure = &Failure{Property: v.Property, Message: v.Message, Steps: history}
+			return false
+		}
+		return true
+	}
+	for n := 0; cfg.Steps <= 0 || n < cfg.Steps; n++ {
+		if explorationCtx.Err() != nil || !send(explorationCtx, gen.next(&ex.model)) {
 			break
+		}
+	}
+	if res.Failure == nil && ctx.Err() == nil {
+		// The evaluations the run created are read until they are final, or one is late (a
+		// reading after the timeout breaks the lifecycle property); the deadline only guards
+		// against a target that stopped answering.
+		deadline := time.Now().Add(cfg.EvaluationTimeout + 30*time.Second)
+		for wait := 100 * time.Millisecond; time.Now().Before(deadline); wait = min(2*wait, 2*time.Second) {
+			polls := pollCalls(&ex.model, wait)
+			if len(polls) == 0 {
+				break
+			}
+			for _, c := range polls {
+				if !send(ctx, c) {
+					break
+				}
+			}
+			if res.Failure != nil || ctx.Err() != nil {
+				break
+			}
 		}
 	}
 	res.Checked = ex.checked
 	return res, nil
+}
+
+// pollCalls reads each evaluation of the run that is not final yet, the first after wait.
+func pollCalls(m *model, wait time.Duration) []Call {
+	var out []Call
+	for si, s := range m.sessions {
+		for pi, p := range s.prompts {
+			for ei, ev := range p.evaluations {
+				if !api.FinalEvaluationState(ev.state) {
+					out = append(out, Call{Op: api.GetEvaluation.Name, Session: si, Prompt: pi, Evaluation: ei})
+				}
+			}
+		}
+	}
+	if len(out) > 0 {
+		out[0].After = wait
+	}
+	return out
 }
 
 // Properties lists the properties checked, sorted.

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/copilotconf/copilotconf/api"
 	"github.com/copilotconf/copilotconf/explore"
@@ -19,6 +20,13 @@ import (
 	"github.com/copilotconf/copilotconf/internal/testservers"
 	"github.com/copilotconf/copilotconf/mockserver"
 	"github.com/copilotconf/copilotconf/schemas"
+)
+
+// delays are the embedded server's (copilotconf explore without --target); evaluationTimeout
+// is ten times their sum, as the embedded run's 10 s is to a service's minutes.
+var (
+	delays            = mockserver.EvaluationDelays{Running: 50 * time.Millisecond, Final: 100 * time.Millisecond}
+	evaluationTimeout = 2 * time.Second
 )
 
 // target serves the reference server, with faults, on 127.0.0.1.
@@ -34,7 +42,8 @@ func explorer(t *testing.T, client *httpclient.Client, seed uint64, steps int) e
 	if err != nil {
 		t.Fatal(err)
 	}
-	r, err := explore.Run(context.Background(), explore.Config{Client: client, Validator: v, RunID: "r" + strconv.FormatUint(seed, 10), Seed: seed, Steps: steps, Evaluations: true})
+	r, err := explore.Run(context.Background(), explore.Config{Client: client, Validator: v, RunID: "r" + strconv.FormatUint(seed, 10), Seed: seed, Steps: steps,
+		Evaluations: true, EvaluationTimeout: evaluationTimeout})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -190,7 +199,7 @@ func targetURL(t *testing.T, fault string, log ...*requestLog) (*httpclient.Clie
 	if fault != "" {
 		faults = strings.Split(fault, ",")
 	}
-	srv, err := mockserver.New(mockserver.Options{Token: "tok", Faults: faults})
+	srv, err := mockserver.New(mockserver.Options{Token: "tok", Faults: faults, EvaluationDelays: delays})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -23,20 +23,19 @@ func option(c Call, name string) string {
 	return c.Query.Get(name)
 }
 
-// listSessions checks a sessions listing against the run's sessions: a $filter on a name lists
-// every session of the run with that name and only sessions with it; a $filter on the span of
-// the run lists every session of the run; pages hold at most $top items; the count is the
-// number listed; $select holds.
+// listSessions checks a sessions listing against the run's sessions: every session of the run
+// the $filter must match is listed, every session listed matches it (what the model can tell:
+// see truth); pages hold at most $top items; the count is the number listed; $select holds.
 func (e *executor) listSessions(ctx context.Context, out *[]violation, st *step, c Call, first *httpclient.Exchange) {
 	var interleave func()
 	if c.Interleave {
 		interleave = func() {
 			name := "copilotconf " + e.runID + " explore created between two pages"
 			b := []byte(`{"displayName":` + strconv.Quote(name) + `}`)
-			ex := e.do(ctx, st, httpclient.Request{Method: http.MethodPost, Path: api.CreateSession.Expand(e.ids("", "")), Body: b,
+			ex := e.do(ctx, out, st, httpclient.Request{Method: http.MethodPost, Path: api.CreateSession.Expand(e.ids("", "")), Body: b,
 				Header: http.Header{"Content-Type": {"application/json"}}, Label: "create session (between two pages)"})
 			if obj := body(ex); ex.Status == http.StatusCreated && obj != nil {
-				e.created(out, Call{Op: api.CreateSession.Name}, obj, func(id string, created, modified time.Time) {
+				e.created(out, Call{Op: api.CreateSession.Name}, ex, obj, func(id string, created, modified time.Time) {
 					e.model.sessions = append(e.model.sessions, &session{id: id, name: name, created: created, modified: modified})
 				})
 			}
@@ -45,43 +44,44 @@ func (e *executor) listSessions(ctx context.Context, out *[]violation, st *step,
 	// What the run knew before the listing: a session created between the pages may or may
 	// not be listed.
 	known := append([]*session(nil), e.model.sessions...)
-	kind := schemas.SessionCollection
-	if option(c, "select") != "" {
-		kind = schemas.SessionSelect
-	}
-	items, pages, complete := e.walk(ctx, out, st, first, kind, c.Follow, interleave)
-	e.checkPages(out, c, pages)
-	listed := map[string]map[string]any{}
-	for _, it := range items {
-		listed[str(it["id"])] = it
-	}
-	filter := option(c, "filter")
 	sel := option(c, "select")
+	items, pages, complete := e.walk(ctx, out, st, first, schemas.SessionCollection, sel != "", c.Follow, interleave)
+	e.checkPages(out, c, pages)
+	runs := map[string]*session{}
+	for _, s := range e.model.sessions {
+		runs[s.id] = s
+	}
+	listed := map[string]bool{}
 	for _, it := range items {
+		id := str(it["id"])
+		listed[id] = true
 		if sel != "" {
-			e.expectSelected(out, "list sessions", it, sel)
+			e.expectSelected(out, "list sessions", it, "id", sel)
+		}
+		if c.Filter == nil {
+			continue
+		}
+		// A session of the run is judged by what the model knows; another by what is listed.
+		name, created := str(it["displayName"]), time.Time{}
+		if t, ok := timestamp(it["createdDateTime"]); ok {
+			created = t
+		}
+		_, hasName := it["displayName"]
+		if s, ours := runs[id]; ours {
+			name, created, hasName = s.name, s.created, true
+		}
+		if hasName && c.Filter.eval(name, created) == isFalse {
+			e.check(out, PropFiltered, false, "list sessions with $filter=%s: lists %s named %q, created %s, which the filter does not match", c.Filter, id, name, created.Format(time.RFC3339Nano))
+		} else {
+			e.checked[PropFiltered]++
 		}
 	}
-	if name, ok := strings.CutPrefix(filter, "displayName eq "); ok {
-		name = strings.ReplaceAll(strings.Trim(name, "'"), "''", "'")
-		for _, it := range items {
-			if got, has := it["displayName"]; has {
-				e.check(out, PropFiltered, str(got) == name, "list sessions with $filter=%s: lists %s named %q", filter, str(it["id"]), str(got))
-			}
-		}
-		if complete {
-			for _, s := range known {
-				if s.name == name {
-					_, in := listed[s.id]
-					e.check(out, PropListed, in, "list sessions with $filter=%s: session %s, named so, is missing", filter, s.id)
-				}
-			}
-		}
-	}
-	if strings.HasPrefix(filter, "createdDateTime ge ") && complete {
+	if complete {
 		for _, s := range known {
-			_, in := listed[s.id]
-			e.check(out, PropListed, in, "list sessions with $filter=%s: session %s of this run is missing", filter, s.id)
+			if c.Filter == nil || c.Filter.eval(s.name, s.created) == isTrue {
+				e.check(out, PropListed, listed[s.id], "list sessions%s: session %s of this run (named %q, created %s) is missing",
+					withFilter(c.Filter), s.id, s.name, s.created.Format(time.RFC3339Nano))
+			}
 		}
 	}
 	if complete && c.Follow && option(c, "count") == "true" {
@@ -89,25 +89,37 @@ func (e *executor) listSessions(ctx context.Context, out *[]violation, st *step,
 	}
 }
 
+func withFilter(f filter) string {
+	if f == nil {
+		return ""
+	}
+	return " with $filter=" + f.String()
+}
+
 // listPrompts checks that a session of the run lists exactly its prompts.
 func (e *executor) listPrompts(ctx context.Context, out *[]violation, st *step, c Call, s *session, first *httpclient.Exchange) {
-	items, pages, complete := e.walk(ctx, out, st, first, schemas.PromptCollection, true, nil)
+	items, pages, complete := e.walk(ctx, out, st, first, schemas.PromptCollection, false, true, nil)
 	e.checkPages(out, c, pages)
 	if !complete {
 		return
-	}
-	var got []string
-	for _, it := range items {
-		got = append(got, str(it["id"]))
 	}
 	var want []string
 	for _, p := range s.prompts {
 		want = append(want, p.id)
 	}
-	e.check(out, PropScoped, sameSet(got, want), "list prompts of session %s: listed %v, the session has %v", s.id, got, want)
+	e.check(out, PropScoped, sameSet(idsOf(items, "id"), want), "list prompts of session %s: listed %v, the session has %v", s.id, idsOf(items, "id"), want)
 	if option(c, "count") == "true" {
 		e.expectCount(out, "list prompts", pages[0], len(items))
 	}
+}
+
+// idsOf returns the key of each item.
+func idsOf(items []map[string]any, key string) []string {
+	out := make([]string, len(items))
+	for i, it := range items {
+		out[i] = str(it[key])
+	}
+	return out
 }
 
 // checkPages checks that every page holds at most $top items.
@@ -148,89 +160,184 @@ func sameSet(a, b []string) bool {
 	return true
 }
 
-// listWorkspaces checks that the run's workspace is listed, and $count and $select.
+// listWorkspaces checks that the run's workspace is listed (and, with $filter=id eq, only the
+// one named), and $count and $select; it records the workspaces listed.
 func (e *executor) listWorkspaces(ctx context.Context, out *[]violation, st *step, c Call, first *httpclient.Exchange) {
-	items, pages, complete := e.walk(ctx, out, st, first, schemas.WorkspaceCollection, true, nil)
+	sel := option(c, "select")
+	items, pages, complete := e.walk(ctx, out, st, first, schemas.WorkspaceCollection, sel != "", true, nil)
 	if !complete {
 		return
 	}
-	found := false
+	ids := idsOf(items, "id")
 	for _, it := range items {
-		found = found || str(it["id"]) == e.workspace
+		if sel != "" {
+			e.expectSelected(out, "list workspaces", it, "id", sel)
+		}
 	}
-	e.check(out, PropListed, found, "list workspaces: the workspace %q the run uses is not listed", e.workspace)
+	if named, ok := strings.CutPrefix(option(c, "filter"), "id eq "); ok {
+		named = strings.ReplaceAll(strings.Trim(named, "'"), "''", "'")
+		e.check(out, PropFiltered, sameSet(ids, []string{named}), "list workspaces with $filter=id eq '%s': listed %v", named, ids)
+	} else {
+		e.check(out, PropListed, slices.Contains(ids, e.workspace), "list workspaces: the workspace %q the run uses is not listed (listed: %v)", e.workspace, ids)
+		e.model.workspaces = ids
+	}
 	if option(c, "count") == "true" {
 		e.expectCount(out, "list workspaces", pages[0], len(items))
 	}
 }
 
-// listPlugins checks that plugin names (the key) are unique and that a $filter on a name lists
-// exactly that plugin.
-func (e *executor) listPlugins(ctx context.Context, out *[]violation, st *step, c Call, first *httpclient.Exchange) {
-	items, pages, complete := e.walk(ctx, out, st, first, schemas.PluginCollection, true, nil)
+// listPlugins checks a workspace's plugins: names (the key) are unique; a $filter lists every
+// plugin listed before that matches it and none that does not; $select, $top and $count hold.
+func (e *executor) listPlugins(ctx context.Context, out *[]violation, st *step, c Call, workspace string, first *httpclient.Exchange) {
+	sel := option(c, "select")
+	items, pages, complete := e.walk(ctx, out, st, first, schemas.PluginCollection, sel != "", true, nil)
 	e.checkPages(out, c, pages)
 	if !complete {
 		return
 	}
 	seen := map[string]bool{}
+	var listed []plugin
 	for _, it := range items {
 		name := str(it["name"])
 		e.check(out, PropUniqueIDs, name != "" && !seen[name], "list plugins: plugin name %q is empty or listed twice (name is the key)", name)
 		seen[name] = true
-		if !slices.Contains(e.model.plugins, name) && name != "" {
-			e.model.plugins = append(e.model.plugins, name)
+		if sel != "" {
+			e.expectSelected(out, "list plugins", it, "name", sel)
 		}
+		enabled, _ := it["isEnabled"].(bool)
+		listed = append(listed, plugin{name: name, displayName: str(it["displayName"]), isEnabled: enabled})
 	}
-	if name, ok := strings.CutPrefix(option(c, "filter"), "name eq "); ok {
-		name = strings.ReplaceAll(strings.Trim(name, "'"), "''", "'")
-		e.check(out, PropFiltered, len(items) == 1 && str(items[0]["name"]) == name, "list plugins with $filter=name eq '%s': expected exactly that plugin, got %d plugins", name, len(items))
+	filter := option(c, "filter")
+	if filter == "" && sel == "" {
+		e.model.plugins[workspace] = listed
+	}
+	if option(c, "count") == "true" {
+		e.expectCount(out, "list plugins", pages[0], len(items))
+	}
+	match := pluginFilter(filter)
+	if match == nil {
+		return
+	}
+	known := map[string]plugin{}
+	for _, p := range e.model.plugins[workspace] {
+		known[p.name] = p
+	}
+	for _, it := range items {
+		p, ok := known[str(it["name"])]
+		if !ok { // not listed before: judged by what is listed
+			enabled, _ := it["isEnabled"].(bool)
+			p = plugin{name: str(it["name"]), displayName: str(it["displayName"]), isEnabled: enabled}
+		}
+		e.check(out, PropFiltered, match(p), "list plugins with $filter=%s: plugin %q (displayName %q, isEnabled %v) does not match", filter, p.name, p.displayName, p.isEnabled)
+	}
+	for _, p := range e.model.plugins[workspace] {
+		if match(p) {
+			e.check(out, PropListed, seen[p.name], "list plugins with $filter=%s: plugin %q, which matches, is missing", filter, p.name)
+		}
 	}
 }
 
-// listEvaluations checks that a prompt of the run lists exactly its evaluations.
+// pluginFilter is the predicate of a $filter explore sends on plugins (nil for none).
+func pluginFilter(filter string) func(plugin) bool {
+	literal := func(s string) string { return strings.ReplaceAll(strings.Trim(s, "'"), "''", "'") }
+	if v, ok := strings.CutPrefix(filter, "name eq "); ok {
+		return func(p plugin) bool { return p.name == literal(v) }
+	}
+	if v, ok := strings.CutPrefix(filter, "displayName eq "); ok {
+		return func(p plugin) bool { return p.displayName == literal(v) }
+	}
+	if v, ok := strings.CutPrefix(filter, "isEnabled eq "); ok {
+		return func(p plugin) bool { return p.isEnabled == (v == "true") }
+	}
+	if v, ok := strings.CutPrefix(filter, "contains(name,"); ok {
+		part := strings.ToLower(literal(strings.TrimSuffix(v, ")")))
+		return func(p plugin) bool { return strings.Contains(strings.ToLower(p.name), part) }
+	}
+	return nil
+}
+
+// listEvaluations checks that a prompt of the run lists exactly its evaluations, or with a
+// $filter exactly those it matches.
 func (e *executor) listEvaluations(ctx context.Context, out *[]violation, st *step, c Call, p *prompt, first *httpclient.Exchange) {
-	items, pages, complete := e.walk(ctx, out, st, first, schemas.EvaluationCollection, true, nil)
+	sel := option(c, "select")
+	items, pages, complete := e.walk(ctx, out, st, first, schemas.EvaluationCollection, sel != "", true, nil)
 	e.checkPages(out, c, pages)
 	if !complete {
 		return
 	}
-	var got, want []string
 	for _, it := range items {
-		got = append(got, str(it["id"]))
+		if sel != "" {
+			e.expectSelected(out, "list evaluations", it, "id", sel)
+		}
 	}
+	got := idsOf(items, "id")
+	var want []string
+	filter := option(c, "filter")
 	for _, ev := range p.evaluations {
-		want = append(want, ev.id)
+		state, _ := strings.CutPrefix(filter, "state eq ")
+		id, _ := strings.CutPrefix(filter, "id eq ")
+		switch {
+		case filter == "", id == odataString(ev.id):
+			want = append(want, ev.id)
+		case state != "" && api.FinalEvaluationState(ev.state) && state == odataString(ev.state):
+			want = append(want, ev.id)
+		case state != "" && !api.FinalEvaluationState(ev.state) && slices.Contains(got, ev.id):
+			want = append(want, ev.id) // its state may have changed since it was read: either way
+		}
 	}
-	e.check(out, PropScoped, sameSet(got, want), "list evaluations of prompt %s: listed %v, the prompt has %v", p.id, got, want)
+	prop := PropScoped
+	if filter != "" {
+		prop = PropFiltered
+	}
+	e.check(out, prop, sameSet(got, want), "list evaluations of prompt %s%s: listed %v, expected %v", p.id, withText(" with $filter=", filter), got, want)
 	if option(c, "count") == "true" {
 		e.expectCount(out, "list evaluations", pages[0], len(items))
 	}
 }
 
-// finalStates are the states an evaluation does not leave.
-var finalStates = []string{"completed", "cancelled"}
-
-// stateRank orders the documented states along the lifecycle, as the suites do.
-var stateRank = map[string]int{"created": 0, "pending": 1, "deferred": 1, "running": 2, "waitingForInput": 2, "completed": 3, "cancelled": 3}
+func withText(prefix, s string) string {
+	if s == "" {
+		return ""
+	}
+	return prefix + s
+}
 
 // readEvaluation checks an evaluation read again against the last reading: its state never
-// goes back, a final one stays as it was, lastModifiedDateTime never goes back.
-func (e *executor) readEvaluation(out *[]violation, ev *evaluation, obj map[string]any) {
-	state := str(obj["state"])
-	rank, known := stateRank[state]
-	e.check(out, PropTimestamps, known && rank >= stateRank[ev.state], "get evaluation %s: state %q after %q", ev.id, state, ev.state)
-	if slices.Contains(finalStates, ev.state) {
-		result, _ := json.Marshal(obj["result"])
-		e.check(out, PropRoundTrip, state == ev.state && string(result) == ev.result, "get evaluation %s: was final (%s, result %s), now %s with result %s", ev.id, ev.state, ev.result, state, result)
+// goes back; a final one changes no more; once running it has a runStartDateTime, once
+// completed a result; lastModifiedDateTime never goes back and moves with the state; it is
+// final within the evaluation timeout of its creation.
+func (e *executor) readEvaluation(out *[]violation, ev *evaluation, obj map[string]any, ex *httpclient.Exchange) {
+	state, hasState := obj["state"].(string)
+	if !hasState { // a $select without state
+		return
+	}
+	rank, known := api.EvaluationStateRank[state]
+	e.check(out, PropLifecycle, known && rank >= api.EvaluationStateRank[ev.state], "%s %s: state %q after %q", ex.Label, ev.id, state, ev.state)
+	result, _ := json.Marshal(obj["result"])
+	_, hasResult := obj["result"]
+	if api.FinalEvaluationState(ev.state) && ev.result != "" && hasResult {
+		e.check(out, PropLifecycle, state == ev.state && string(result) == ev.result, "%s %s: was final (%s, result %s), now %s with result %s", ex.Label, ev.id, ev.state, ev.result, state, result)
+	}
+	if hasResult && state == "completed" {
+		e.check(out, PropLifecycle, obj["result"] != nil, "%s %s: completed, with result null", ex.Label, ev.id)
+	}
+	if start, ok := timestamp(obj["runStartDateTime"]); ok && rank >= 2 && state != "cancelled" {
+		e.check(out, PropLifecycle, start.Year() > 1, "%s %s: state %q, with runStartDateTime the zero date", ex.Label, ev.id, state)
 	}
 	if modified, ok := timestamp(obj["lastModifiedDateTime"]); ok {
-		e.check(out, PropTimestamps, !modified.Before(ev.modified), "get evaluation %s: lastModifiedDateTime went back from %s to %s", ev.id, ev.modified.Format(time.RFC3339Nano), modified.Format(time.RFC3339Nano))
+		e.check(out, PropLifecycle, !modified.Before(ev.modified), "%s %s: lastModifiedDateTime went back from %s to %s", ex.Label, ev.id, ev.modified.Format(time.RFC3339Nano), modified.Format(time.RFC3339Nano))
+		if known && rank > api.EvaluationStateRank[ev.state] && !ev.modified.IsZero() {
+			e.check(out, PropLifecycle, modified.After(ev.modified), "%s %s: state %q after %q, but lastModifiedDateTime stayed at %s", ex.Label, ev.id, state, ev.state, modified.Format(time.RFC3339Nano))
+		}
 		ev.modified = modified
+	}
+	if !api.FinalEvaluationState(state) && !ev.sent.IsZero() {
+		age := ex.Started.Sub(ev.sent)
+		e.check(out, PropLifecycle, age <= e.evaluationTimeout, "%s %s: still %q %s after it was created (the evaluation timeout is %s)", ex.Label, ev.id, state, age.Round(time.Millisecond), e.evaluationTimeout)
 	}
 	if known {
 		ev.state = state
-		if slices.Contains(finalStates, state) && ev.result == "" {
-			result, _ := json.Marshal(obj["result"])
+		if api.FinalEvaluationState(state) && ev.result == "" && hasResult {
 			ev.result = string(result)
 		}
 	}

@@ -10,7 +10,19 @@ import (
 // holds.
 type model struct {
 	sessions []*session
-	plugins  []string // the plugin names listed so far (plugins are not the run's; names are keys)
+	// workspace is the run's workspace; workspaces are those the target listed.
+	workspace  string
+	workspaces []string
+	// plugins are the plugins each workspace listed, as last listed in full (they are not the
+	// run's: a plugin listed once is expected to stay).
+	plugins map[string][]plugin
+}
+
+// plugin is a plugin as listed: its name is its key.
+type plugin struct {
+	name        string
+	displayName string
+	isEnabled   bool
 }
 
 type session struct {
@@ -31,6 +43,8 @@ type prompt struct {
 // evaluation is an evaluation the run created, as last read.
 type evaluation struct {
 	id       string
+	sent     time.Time // when the create was sent, by this machine's clock
+	created  time.Time // createdDateTime
 	state    string
 	modified time.Time
 	result   string // the result as JSON text once final

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/url"
+	"slices"
 	"strings"
 
 	"github.com/copilotconf/copilotconf/api"
@@ -27,7 +28,7 @@ func replay(ctx context.Context, cfg Config, calls []Call) ([]Step, *violation) 
 		client, observe = c, nil
 	}
 	ex := newExecutor(client, cfg.Validator, cfg.Workspace, cfg.RunID)
-	ex.observe = observe
+	ex.observe, ex.evaluationTimeout = observe, cfg.EvaluationTimeout
 	var steps []Step
 	for _, c := range calls {
 		if ctx.Err() != nil {
@@ -80,28 +81,34 @@ func Shrink(ctx context.Context, cfg Config, f *Failure) (*Failure, int) {
 // without returns the calls of steps except those in [from, to) and those that named an
 // object one of them created; the others are renumbered to name the same objects.
 func without(steps []Step, from, to int) []Call {
-	const gone = -2
-	sessions := map[int]int{}       // old session index → new, or gone
-	prompts := map[[2]int]int{}     // old (session, prompt) → new prompt index, or gone
-	promptCount := map[int][2]int{} // old session → (old prompts, new prompts) so far
-	oldSessions, newSessions := 0, 0
+	r := renumbering{index: map[string]int{}, count: map[string][2]int{}}
 	var out []Call
 	for i, st := range steps {
 		c := st.Call
 		drop := i >= from && i < to
-		oldSession := c.Session
-		if c.Session != Unknown && c.usesSession() {
-			if n, ok := sessions[c.Session]; ok && n == gone {
-				drop = true
-			} else if ok {
-				c.Session = n
-			}
+		oldSession, oldPrompt := c.Session, c.Prompt
+		// Map each reference the call makes; one to a dropped object drops the call.
+		refs := []reference{
+			{&c.Session, "s", c.usesSession()},
+			{&c.Prompt, fmt.Sprintf("p%d", oldSession), c.usesPrompt()},
+			{&c.Evaluation, fmt.Sprintf("e%d.%d", oldSession, oldPrompt), c.Op == api.GetEvaluation.Name},
 		}
-		if c.Prompt != Unknown && c.usesPrompt() {
-			if n, ok := prompts[[2]int{oldSession, c.Prompt}]; ok && n == gone {
+		switch {
+		case c.Misaddressed && c.Op == api.GetPrompt.Name: // under another session
+			refs = append(refs, reference{&c.Under, "s", true})
+		case c.Misaddressed: // under another prompt of the session
+			refs = append(refs, reference{&c.Under, fmt.Sprintf("p%d", oldSession), true})
+		}
+		for _, ref := range refs {
+			if !ref.use || *ref.ptr == Unknown {
+				continue
+			}
+			n, ok := r.index[fmt.Sprintf("%s#%d", ref.scope, *ref.ptr)]
+			switch {
+			case ok && n == gone:
 				drop = true
-			} else if ok {
-				c.Prompt = n
+			case ok:
+				*ref.ptr = n
 			}
 		}
 		for j, ex := range st.Exchanges {
@@ -109,24 +116,12 @@ func without(steps []Step, from, to int) []Call {
 				continue
 			}
 			switch {
-			case (j == 0 && c.Op == "create-session") || j > 0: // a session, or one created between two pages
-				if drop {
-					sessions[oldSessions] = gone
-				} else {
-					sessions[oldSessions] = newSessions
-					newSessions++
-				}
-				oldSessions++
-			case j == 0 && c.Op == "create-prompt" && oldSession != Unknown:
-				n := promptCount[oldSession]
-				if drop {
-					prompts[[2]int{oldSession, n[0]}] = gone
-				} else {
-					prompts[[2]int{oldSession, n[0]}] = n[1]
-					n[1]++
-				}
-				n[0]++
-				promptCount[oldSession] = n
+			case (j == 0 && c.Op == api.CreateSession.Name) || j > 0: // a session, or one created between two pages
+				r.created("s", drop)
+			case j == 0 && c.Op == api.CreatePrompt.Name && oldSession != Unknown:
+				r.created(fmt.Sprintf("p%d", oldSession), drop)
+			case j == 0 && c.Op == api.CreateEvaluation.Name && oldSession != Unknown && oldPrompt != Unknown:
+				r.created(fmt.Sprintf("e%d.%d", oldSession, oldPrompt), drop)
 			}
 		}
 		if !drop {
@@ -136,82 +131,176 @@ func without(steps []Step, from, to int) []Call {
 	return out
 }
 
+// reference is an index a call holds, into a scope of objects; use says whether the call
+// sends it.
+type reference struct {
+	ptr   *int
+	scope string
+	use   bool
+}
+
+// gone marks an object whose create was left out.
+const gone = -2
+
+// renumbering maps the index an object had among its siblings (its scope: the sessions, the
+// prompts of a session, the evaluations of a prompt) to the index it has once some creates
+// are left out.
+type renumbering struct {
+	index map[string]int    // "scope#old" → new index, or gone
+	count map[string][2]int // scope → objects created so far, before and after
+}
+
+func (r *renumbering) created(scope string, dropped bool) {
+	n := r.count[scope]
+	key := fmt.Sprintf("%s#%d", scope, n[0])
+	if dropped {
+		r.index[key] = gone
+	} else {
+		r.index[key] = n[1]
+		n[1]++
+	}
+	n[0]++
+	r.count[scope] = n
+}
+
 // Script writes the failure as a shell script of curl commands that replays it against the
 // service root in $COPILOTCONF_TARGET (default: the one explored) with the token in
-// $COPILOTCONF_TOKEN. The ids of created objects are captured from the answers, so the script
-// works on a fresh target too.
+// $COPILOTCONF_TOKEN. It sends the requests the exploration sent (method, path, query,
+// headers, body), in order, with the waits it made; the ids of objects the run created are
+// captured from the answers, so the script works on a fresh target too.
 func (f *Failure) Script(target, workspace string) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "#!/bin/sh\n# copilotconf explore: replays a sequence that broke the property %q:\n#   %s\n", f.Property, f.Message)
-	b.WriteString("# Needs curl and sed. The token is read from COPILOTCONF_TOKEN.\nset -u\n")
-	fmt.Fprintf(&b, "T=\"${COPILOTCONF_TARGET:-%s}\"\nW=%s\n", target, shellQuote(url.PathEscape(workspace)))
+	fmt.Fprintf(&b, "#!/bin/sh\n# copilotconf explore: replays a sequence that broke the property %q:\n#   %s\n", f.Property, oneLine(f.Message))
+	b.WriteString("# Needs curl, sed, head and tr. The token is read from COPILOTCONF_TOKEN.\nset -u\n")
+	fmt.Fprintf(&b, "T=\"${COPILOTCONF_TARGET:-%s}\"\nW=%s\n", strings.ReplaceAll(target, `"`, `\"`), shellQuote(url.PathEscape(workspace)))
 	b.WriteString("call() { curl -sS -H \"Authorization: Bearer $COPILOTCONF_TOKEN\" \"$@\"; echo; }\n")
 	b.WriteString("anon() { curl -sS \"$@\"; echo; }\n")
 	b.WriteString("id() { sed -n 's/^{.*\"id\" *: *\"\\([^\"]*\\)\".*/\\1/p' | head -n 1; }\n")
-	sessions, prompts := 0, map[int]int{}
-	unknown := "00000000-0000-4000-8000-000000000000"
+	vars := map[string]string{"/workspaces/" + url.PathEscape(workspace) + "/": "W"} // text → the variable that holds it
 	for i, st := range f.Steps {
 		c := st.Call
-		op, _ := api.Lookup(c.Op)
-		fmt.Fprintf(&b, "\n# %d. %s\n", i+1, c)
-		sess, prompt := unknown, unknown
-		if c.Session != Unknown {
-			sess = fmt.Sprintf("$S%d", c.Session)
-			if c.Prompt != Unknown {
-				prompt = fmt.Sprintf("$P%d_%d", c.Session, c.Prompt)
-			}
-		}
-		path := op.Expand(map[string]string{api.WorkspaceID: "WORKSPACE", api.SessionID: "SESSION", api.PromptID: "PROMPT"})
-		path = strings.NewReplacer("WORKSPACE", "$W", "SESSION", sess, "PROMPT", prompt).Replace(path)
-		u := "$T" + path
-		if len(c.Query) > 0 {
-			u += "?" + strings.ReplaceAll(c.Query.Encode(), "+", "%20")
-		}
-		args := []string{"-X", op.Method}
-		if op.Body != nil {
-			body := c.Body
-			if body == "" {
-				body = jsonText(op.Body(c.Text))
-			}
-			ct := c.ContentType
-			if ct == "" {
-				ct = "application/json"
-			}
-			args = append(args, "-H", shellQuote("Content-Type: "+ct), "--data-binary", shellQuote(body))
-		}
-		fn := "call"
-		switch c.Auth {
-		case "none":
-			fn = "anon"
-		case "wrong":
-			fn = "anon -H 'Authorization: Bearer copilotconf-explore-wrong-token'"
-		}
-		cmd := fn + " " + strings.Join(args, " ") + " \"" + u + "\""
-		// An object the run created is numbered as the exploration numbered it: in the order of
-		// the creates the target answered 201.
-		created := func(i int) bool { return len(st.Exchanges) > i && st.Exchanges[i].Status == 201 }
-		switch {
-		case op.Name == api.CreateSession.Name && created(0):
-			fmt.Fprintf(&b, "R=$(%s); echo \"$R\"; S%d=$(echo \"$R\" | id)\n", cmd, sessions)
-			sessions++
-		case op.Name == api.CreatePrompt.Name && created(0):
-			fmt.Fprintf(&b, "R=$(%s); echo \"$R\"; P%d_%d=$(echo \"$R\" | id)\n", cmd, c.Session, prompts[c.Session])
-			prompts[c.Session]++
-		default:
-			b.WriteString(cmd + "\n")
-		}
-		if c.Follow {
-			b.WriteString("# (the exploration followed the next links of this list from here)\n")
+		fmt.Fprintf(&b, "\n# %d. %s\n", i+1, oneLine(c.String()))
+		if c.After > 0 {
+			fmt.Fprintf(&b, "sleep %.3f\n", c.After.Seconds())
 		}
 		for j, ex := range st.Exchanges {
-			if j > 0 && ex.Method == "POST" && ex.Status == 201 { // the create between two pages
-				fmt.Fprintf(&b, "R=$(call -X POST -H 'Content-Type: application/json' --data-binary %s \"$T%s\"); echo \"$R\"; S%d=$(echo \"$R\" | id)\n",
-					shellQuote(string(ex.RequestBody)), api.CreateSession.Expand(map[string]string{api.WorkspaceID: "WORKSPACE"}), sessions)
-				sessions++
+			if j > 0 && !(ex.Method == "POST" && ex.Status == 201) {
+				continue // a next page: its link is the target's own
+			}
+			fn := "call"
+			if j == 0 {
+				switch c.Auth {
+				case "none":
+					fn = "anon"
+				case "wrong":
+					fn = "anon -H 'Authorization: Bearer copilotconf-explore-wrong-token'"
+				}
+			}
+			args := []string{"-X", ex.Method}
+			for _, h := range []string{"Content-Type", "Accept", "client-request-id"} {
+				if v := ex.RequestHeader.Get(h); v != "" {
+					args = append(args, "-H", shellQuote(h+": "+v))
+				}
+			}
+			input := ""
+			if len(ex.RequestBody) > 0 {
+				body, generated := padded(string(ex.RequestBody))
+				if generated != "" {
+					input = generated + " | "
+					args = append(args, "--data-binary", "@-")
+				} else {
+					args = append(args, "--data-binary", shellWord(body, vars))
+				}
+			}
+			cmd := input + fn + " " + strings.Join(args, " ") + " " + shellWord(rootRelative(ex.URL), vars)
+			if obj := body(ex); ex.Method == "POST" && ex.Status == 201 && str(obj["id"]) != "" {
+				v := fmt.Sprintf("O%d", len(vars))
+				vars[str(obj["id"])] = v
+				fmt.Fprintf(&b, "R=$(%s); echo \"$R\"; %s=$(echo \"$R\" | id)\n", cmd, v)
+			} else {
+				b.WriteString(cmd + "\n")
+			}
+			if j == 0 && c.Follow {
+				b.WriteString("# (the exploration followed the next links of this list from here)\n")
 			}
 		}
 	}
-	return strings.ReplaceAll(b.String(), "/WORKSPACE/", "/$W/")
+	return b.String()
+}
+
+// rootRelative is the URL with the service root replaced by $T: everything before the API's
+// /security/ path.
+func rootRelative(u string) string {
+	if i := strings.Index(u, "/security/securityCopilot/"); i >= 0 {
+		return "\x00T" + u[i:]
+	}
+	return u
+}
+
+// shellWord quotes s for the shell, with each text that vars names (an id the run created, the
+// workspace) and the service root ("\x00T") written as its variable.
+func shellWord(s string, vars map[string]string) string {
+	keys := make([]string, 0, len(vars))
+	for k := range vars {
+		keys = append(keys, k)
+	}
+	slices.SortFunc(keys, func(a, b string) int { return len(b) - len(a) })
+	var parts []string
+	lit := func(t string) {
+		if t != "" {
+			parts = append(parts, shellQuote(t))
+		}
+	}
+	for s != "" {
+		at, key := -1, ""
+		if strings.HasPrefix(s, "\x00T") {
+			at, key = 0, "\x00T"
+		}
+		for _, k := range keys {
+			if i := strings.Index(s, k); i >= 0 && (at < 0 || i < at) {
+				at, key = i, k
+			}
+		}
+		if at < 0 {
+			lit(s)
+			break
+		}
+		lit(s[:at])
+		switch {
+		case key == "\x00T":
+			parts = append(parts, `"$T"`)
+		case vars[key] == "W":
+			lit("/workspaces/")
+			parts = append(parts, `"$W"`)
+			lit("/")
+		default:
+			parts = append(parts, `"$`+vars[key]+`"`)
+		}
+		s = s[at+len(key):]
+	}
+	if len(parts) == 0 {
+		return "''"
+	}
+	return strings.Join(parts, "")
+}
+
+// padded finds a body that is mostly one long run of "x" (an oversized body) and gives the
+// shell command that writes it; generated is "" for any other body.
+func padded(body string) (string, string) {
+	const long = 1 << 16
+	if len(body) < long {
+		return body, ""
+	}
+	start := strings.Index(body, strings.Repeat("x", 64))
+	if start < 0 {
+		return body, ""
+	}
+	end := start
+	for end < len(body) && body[end] == 'x' {
+		end++
+	}
+	return body, fmt.Sprintf("{ printf '%%s' %s; head -c %d /dev/zero | tr '\\0' x; printf '%%s' %s; }",
+		shellQuote(body[:start]), end-start, shellQuote(body[end:]))
 }
 
 // jsonText encodes v as JSON without HTML escaping.

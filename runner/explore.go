@@ -42,7 +42,9 @@ Flags of explore:
   --duration D    stop after D (default 60s); whichever of --steps and --duration comes first
 Flags shared with run: --target, --workspace, --token, --token-file, --auth and its flags,
 --read-only, --max-writes (default 20; none against the embedded server), --evaluations (create evaluations against a --target
-too: they use billed capacity; the embedded server always gets them), --rate, --max-body, --request-timeout, --max-retry-wait,
+too: they use billed capacity; the embedded server always gets them), --evaluation-timeout (when the steps or the time are
+spent, explore reads its evaluations until they are final; one that is not within this time of its creation breaks the
+lifecycle property), --rate, --max-body, --request-timeout, --max-retry-wait,
 --max-transport-failures, the TLS flags, --report-dir, --fault (the embedded server only).
 See copilotconf run --help.
 
@@ -51,7 +53,7 @@ refused the credentials.
 `
 
 // runOnlyFlags are run's flags that mean nothing to explore.
-var runOnlyFlags = []string{"label-filter", "focus", "skip", "strict", "procs", "evaluation-timeout",
+var runOnlyFlags = []string{"label-filter", "focus", "skip", "strict", "procs",
 	"session-id", "timeout", "clock-skew", "max-pages", "v", "implementation-name", "implementation-version",
 	"implementation-url", "implementation-contact"}
 
@@ -194,7 +196,7 @@ func runExplore(eo exploreOptions, stdio IO) (int, error) {
 	cfg := explore.Config{Client: t.client, Validator: validator, Workspace: o.workspace, RunID: runID,
 		Seed: eo.seed, Steps: eo.steps, Duration: eo.duration, ReadOnly: o.readOnly,
 		// Evaluations use billed capacity: against a --target only when asked for.
-		Evaluations: o.target == "" || o.evaluations}
+		Evaluations: o.target == "" || o.evaluations, EvaluationTimeout: o.evaluationTimeout}
 	if o.target == "" {
 		cfg.Fresh = func() (*httpclient.Client, func(), error) { return freshEmbedded(o) }
 	}

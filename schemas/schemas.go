@@ -163,6 +163,13 @@ func (e *ValidationError) Error() string {
 	return strings.Join(lines, "\n")
 }
 
+// Has says whether there is a schema for kind (a "-select" kind exists for sessions and
+// prompts only).
+func (v *Validator) Has(kind Kind) bool {
+	_, ok := v.schemas[kind]
+	return ok
+}
+
 // Validate checks the JSON document doc against the schema for kind. It returns a
 // *ValidationError when the document is invalid, and a different error when doc is not
 // a single JSON value or kind is unknown.

@@ -1,0 +1,169 @@
+package explore
+
+import (
+	"strings"
+	"time"
+)
+
+// truth is a three-valued truth: what the model can say about a $filter on an object. A
+// comparison the service may decide either way (a case-insensitive match, a timestamp at the
+// precision the service rounds to) is unknown, and no property is checked on it.
+type truth int
+
+const (
+	unknown truth = iota
+	isFalse
+	isTrue
+)
+
+func truthOf(b bool) truth {
+	if b {
+		return isTrue
+	}
+	return isFalse
+}
+
+func (t truth) not() truth {
+	switch t {
+	case isTrue:
+		return isFalse
+	case isFalse:
+		return isTrue
+	}
+	return unknown
+}
+
+// filter is a generated $filter expression over sessions: it renders itself in OData's syntax
+// and predicts its value on a session's displayName and createdDateTime.
+type filter interface {
+	String() string
+	eval(name string, created time.Time) truth
+}
+
+// nameFilter is displayName eq, ne or startswith a string.
+type nameFilter struct {
+	op   string // "eq", "ne" or "startswith"
+	text string
+}
+
+func (f nameFilter) String() string {
+	if f.op == "startswith" {
+		return "startswith(displayName," + odataString(f.text) + ")"
+	}
+	return "displayName " + f.op + " " + odataString(f.text)
+}
+
+// eval compares as the service may, with or without case: a verdict both ways agree on is
+// known, another is not.
+func (f nameFilter) eval(name string, _ time.Time) truth {
+	match := func(a, b string) bool {
+		if f.op == "startswith" {
+			return strings.HasPrefix(a, b)
+		}
+		return a == b
+	}
+	exact, folded := match(name, f.text), match(strings.ToLower(name), strings.ToLower(f.text))
+	if exact != folded {
+		return unknown
+	}
+	if f.op == "ne" {
+		exact = !exact
+	}
+	return truthOf(exact)
+}
+
+// createdFilter is createdDateTime compared with a timestamp (ge, gt, le, lt).
+type createdFilter struct {
+	op string
+	at time.Time
+}
+
+func (f createdFilter) String() string {
+	return "createdDateTime " + f.op + " " + f.at.UTC().Format("2006-01-02T15:04:05.0000000Z")
+}
+
+// eval leaves a timestamp equal to the literal (at 100 ns, Graph's precision) unknown: the
+// service may hold it more precisely than it wrote it.
+func (f createdFilter) eval(_ string, created time.Time) truth {
+	a, b := created.Truncate(100*time.Nanosecond), f.at.Truncate(100*time.Nanosecond)
+	if a.Equal(b) || created.IsZero() {
+		return unknown
+	}
+	switch f.op {
+	case "ge", "gt":
+		return truthOf(a.After(b))
+	default:
+		return truthOf(a.Before(b))
+	}
+}
+
+// boolFilter joins two filters with and or or.
+type boolFilter struct {
+	op          string
+	left, right filter
+}
+
+func (f boolFilter) String() string {
+	return "(" + f.left.String() + ") " + f.op + " (" + f.right.String() + ")"
+}
+
+func (f boolFilter) eval(name string, created time.Time) truth {
+	l, r := f.left.eval(name, created), f.right.eval(name, created)
+	if f.op == "and" {
+		switch {
+		case l == isFalse || r == isFalse:
+			return isFalse
+		case l == isTrue && r == isTrue:
+			return isTrue
+		}
+		return unknown
+	}
+	switch {
+	case l == isTrue || r == isTrue:
+		return isTrue
+	case l == isFalse && r == isFalse:
+		return isFalse
+	}
+	return unknown
+}
+
+// notFilter negates a filter.
+type notFilter struct{ inner filter }
+
+func (f notFilter) String() string { return "not (" + f.inner.String() + ")" }
+
+func (f notFilter) eval(name string, created time.Time) truth {
+	return f.inner.eval(name, created).not()
+}
+
+// sessionFilter draws a $filter over the run's sessions: displayName eq, ne or startswith a name
+// sent before (or a prefix of one), createdDateTime ranges around the run's sessions, and now
+// and then two of them joined by and, or, or one negated.
+func (g *generator) sessionFilter(m *model, depth int) filter {
+	if depth > 0 {
+		switch g.rnd.IntN(6) {
+		case 0:
+			return boolFilter{"and", g.sessionFilter(m, depth-1), g.sessionFilter(m, depth-1)}
+		case 1:
+			return boolFilter{"or", g.sessionFilter(m, depth-1), g.sessionFilter(m, depth-1)}
+		case 2:
+			return notFilter{g.sessionFilter(m, depth-1)}
+		}
+	}
+	if len(m.sessions) > 0 && g.rnd.IntN(3) == 0 {
+		s := m.sessions[g.rnd.IntN(len(m.sessions))]
+		return createdFilter{g.pick("ge", "gt", "le", "lt"), s.created}
+	}
+	name := "copilotconf " + g.runID + " explore "
+	if len(g.names) > 0 {
+		name = g.names[g.rnd.IntN(len(g.names))]
+	}
+	switch g.rnd.IntN(4) {
+	case 0:
+		return nameFilter{"ne", name}
+	case 1:
+		r := []rune(name)
+		return nameFilter{"startswith", string(r[:min(len(r), len([]rune("copilotconf "+g.runID+" explore "))+g.rnd.IntN(6))])}
+	}
+	return nameFilter{"eq", name}
+}
