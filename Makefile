@@ -1,4 +1,4 @@
-.PHONY: test lint conformance serve mutation explore-score bench-latency
+.PHONY: test lint conformance serve mutation explore-score explore-clean bench-latency
 
 # All tests, as CI runs them.
 test:
@@ -21,10 +21,15 @@ serve:
 mutation:
 	go run . mutation
 
-# How many of the reference server's faults explore finds on its own (two seeds of 150 calls
-# each per fault), and which it does not.
+# How many of the reference server's faults explore finds on its own (up to three seeds of 600
+# calls each per fault), shrinks to at most 6 calls, and replays with its curl script.
 explore-score:
-	go test -count=1 -run 'TestFindsFaults$$' -v ./explore | grep -E 'explore found|^(ok|FAIL)'
+	go test -count=1 -run 'TestFindsFaults$$' -v ./explore | grep -E 'explore found|shrunk to at most|^(ok|FAIL)'
+
+# The clean reference server explored as users run it: 20 seeds of --duration 60s, two at a
+# time (about 10 minutes). Nothing may break.
+explore-clean:
+	scripts/explore-clean.sh 20 60s 2
 
 # Full runs against the reference server answering 100 ms late, serial and over 8 workers:
 # wall times, requests, peak in flight and the medians.

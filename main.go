@@ -9,5 +9,7 @@ import (
 )
 
 func main() {
-	os.Exit(runner.Main(os.Args[1:], runner.IO{Stdout: os.Stdout, Stderr: os.Stderr, Env: os.LookupEnv}))
+	stdin, err := os.Stdin.Stat()
+	interactive := err == nil && stdin.Mode()&os.ModeCharDevice != 0
+	os.Exit(runner.Main(os.Args[1:], runner.IO{Stdout: os.Stdout, Stderr: os.Stderr, Env: os.LookupEnv, Stdin: os.Stdin, Interactive: interactive}))
 }

@@ -36,6 +36,9 @@ type Call struct {
 	// model evaluates (sessions).
 	Query  url.Values `json:"query,omitempty"`
 	Filter filter     `json:"-"`
+	// EvaluationFilter, "id" or "state", filters a list of evaluations on that property of
+	// the evaluation Evaluation indexes, as it is when the call is sent.
+	EvaluationFilter string `json:"evaluationFilter,omitempty"`
 	// FullMetadata asks for odata.metadata=full.
 	FullMetadata bool `json:"fullMetadata,omitempty"`
 	// Text is the displayName or content sent; Body, when set, is sent instead of the body
@@ -108,7 +111,7 @@ func (c Call) String() string {
 	if c.usesPrompt() {
 		fmt.Fprintf(&b, " prompt=%s", ref(c.Prompt))
 	}
-	if c.Op == api.GetEvaluation.Name {
+	if c.usesEvaluation() {
 		fmt.Fprintf(&b, " evaluation=%s", ref(c.Evaluation))
 	}
 	if c.Misaddressed {
@@ -172,6 +175,12 @@ func (c Call) usesPrompt() bool {
 	return len(op.Params()) > 2
 }
 
+// usesEvaluation says whether the call names one of the run's evaluations: in its path, or
+// in a $filter.
+func (c Call) usesEvaluation() bool {
+	return c.Op == api.GetEvaluation.Name || c.EvaluationFilter != ""
+}
+
 // generator draws calls from a seeded source: the same seed and the same answers give the
 // same calls.
 type generator struct {
@@ -181,10 +190,23 @@ type generator struct {
 	// readOnly draws reads only; evaluations draws evaluations (they use billed capacity).
 	readOnly    bool
 	evaluations bool
+	// turns counts, per choice, how often it was made: the kinds of invalid input are taken in
+	// turn, so that each comes soon whatever the seed.
+	turns map[string]int
+}
+
+// turn takes the next of n options of the choice named key, starting at a random one.
+func (g *generator) turn(key string, n int) int {
+	if _, ok := g.turns[key]; !ok {
+		g.turns[key] = g.rnd.IntN(n)
+	}
+	i := g.turns[key] % n
+	g.turns[key]++
+	return i
 }
 
 func newGenerator(seed uint64, runID string) *generator {
-	return &generator{rnd: rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15)), runID: runID}
+	return &generator{rnd: rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15)), runID: runID, turns: map[string]int{}}
 }
 
 // operations are the operations explored, with their weights: writes are rarer than reads.
@@ -199,8 +221,8 @@ var operations = []struct {
 }
 
 // drawable says whether the generator may draw op.
-func (g *generator) drawable(op api.Operation) bool {
-	if g.readOnly && op.Writes {
+func (g *generator) drawable(op api.Operation, m *model) bool {
+	if g.readOnly && op.Writes || m.budgetSpent && op.Method == http.MethodPost {
 		return false
 	}
 	return g.evaluations || op.Creates != "evaluation"
@@ -213,14 +235,14 @@ const invalidRate = 0.2
 func (g *generator) next(m *model) Call {
 	total := 0
 	for _, o := range operations {
-		if g.drawable(o.op) {
+		if g.drawable(o.op, m) {
 			total += o.weight
 		}
 	}
 	pick := g.rnd.IntN(total)
 	var op api.Operation
 	for _, o := range operations {
-		if !g.drawable(o.op) {
+		if !g.drawable(o.op, m) {
 			continue
 		}
 		if pick < o.weight {
@@ -230,15 +252,23 @@ func (g *generator) next(m *model) Call {
 		pick -= o.weight
 	}
 	c := Call{Op: op.Name, Session: g.sessionRef(m), Prompt: Unknown, Evaluation: Unknown}
+	if len(op.Params()) > 2 && c.Session != Unknown && g.rnd.IntN(2) == 0 {
+		// Sessions with prompts are the interesting ones for the operations on prompts.
+		c.Session = g.sessionWithPrompts(m, c.Session)
+	}
 	if c.Session != Unknown && len(m.sessions[c.Session].prompts) > 0 {
 		prompts := m.sessions[c.Session].prompts
 		c.Prompt = g.rnd.IntN(len(prompts))
-		// Prompts with evaluations are the interesting ones for the evaluation operations.
-		if op.Creates != "prompt" && len(op.Params()) > 2 && g.rnd.IntN(2) == 0 {
+		// Prompts with evaluations are the interesting ones for reading evaluations.
+		if op.Creates == "" && len(op.Params()) > 2 && g.rnd.IntN(2) == 0 {
+			var with []int
 			for i, p := range prompts {
 				if len(p.evaluations) > 0 {
-					c.Prompt = i
+					with = append(with, i)
 				}
+			}
+			if len(with) > 0 {
+				c.Prompt = with[g.rnd.IntN(len(with))]
 			}
 		}
 		if evs := prompts[c.Prompt].evaluations; len(evs) > 0 && g.rnd.IntN(8) != 0 {
@@ -264,7 +294,7 @@ func (g *generator) next(m *model) Call {
 	case api.ListPrompts.Name:
 		c.Query = g.countTop()
 	case api.ListEvaluations.Name:
-		c.Query = g.evaluationQuery(m, c)
+		c.Query = g.evaluationQuery(m, &c)
 	case api.ListWorkspaces.Name:
 		c.Query = g.workspaceQuery(m)
 	case api.ListPlugins.Name:
@@ -301,6 +331,26 @@ func (g *generator) sessionRef(m *model) int {
 		return Unknown
 	}
 	return g.rnd.IntN(len(m.sessions))
+}
+
+// sessionWithPrompts picks one of the run's sessions that has prompts, the more the likelier
+// (s when none has).
+func (g *generator) sessionWithPrompts(m *model, s int) int {
+	total := 0
+	for _, x := range m.sessions {
+		total += len(x.prompts)
+	}
+	if total == 0 {
+		return s
+	}
+	n := g.rnd.IntN(total)
+	for i, x := range m.sessions {
+		if n < len(x.prompts) {
+			return i
+		}
+		n -= len(x.prompts)
+	}
+	return s
 }
 
 func (g *generator) pick(options ...string) string { return options[g.rnd.IntN(len(options))] }
@@ -373,7 +423,7 @@ func (g *generator) countTop() url.Values {
 
 // evaluationQuery draws the options of a list of evaluations: $top, $count, $select, and a
 // $filter on the state of one of them that is final, or on its id.
-func (g *generator) evaluationQuery(m *model, c Call) url.Values {
+func (g *generator) evaluationQuery(m *model, c *Call) url.Values {
 	q := g.countTop()
 	if g.rnd.IntN(4) == 0 {
 		q.Set("$select", g.pick("state", "id,result"))
@@ -385,13 +435,21 @@ func (g *generator) evaluationQuery(m *model, c Call) url.Values {
 	if len(evs) == 0 || g.rnd.IntN(2) == 0 {
 		return q
 	}
-	ev := evs[g.rnd.IntN(len(evs))]
-	if api.FinalEvaluationState(ev.state) && g.rnd.IntN(2) == 0 {
-		q.Set("$filter", "state eq "+odataString(ev.state))
-	} else {
-		q.Set("$filter", "id eq "+odataString(ev.id))
+	c.Evaluation = g.rnd.IntN(len(evs))
+	c.EvaluationFilter = "id"
+	if api.FinalEvaluationState(evs[c.Evaluation].state) && g.rnd.IntN(2) == 0 {
+		c.EvaluationFilter = "state"
 	}
+	q.Set("$filter", evaluationFilter(c.EvaluationFilter, evs[c.Evaluation]))
 	return q
+}
+
+// evaluationFilter is the $filter on an evaluation's id or state.
+func evaluationFilter(property string, ev *evaluation) string {
+	if property == "state" {
+		return "state eq " + odataString(ev.state)
+	}
+	return "id eq " + odataString(ev.id)
 }
 
 // workspaceQuery draws the options of a list of workspaces.
@@ -468,7 +526,7 @@ func (g *generator) spoil(c *Call, op api.Operation, m *model) {
 		g.spoilBody(c, op)
 	case api.ListSessions.Name:
 		c.Follow, c.Interleave, c.Filter = false, false, nil
-		switch g.rnd.IntN(3) {
+		switch g.turn(op.Name, 3) {
 		case 0:
 			c.Invalid, c.Query = "a $top that is not a positive integer", url.Values{"$top": {g.pick("0", "-1", "abc")}}
 		case 1:
@@ -479,13 +537,13 @@ func (g *generator) spoil(c *Call, op api.Operation, m *model) {
 	case api.ListWorkspaces.Name:
 		c.Invalid, c.Query = "a $select of a property that does not exist", url.Values{"$select": {"noSuchProperty"}}
 	case api.ListPlugins.Name:
-		if g.rnd.IntN(2) == 0 {
+		if g.turn(op.Name, 2) == 0 {
 			c.Invalid, c.Workspace, c.UnknownWorkspace = invalidWorkspace, "", true
 			return
 		}
 		c.Invalid, c.Query = "a $filter on a property plugins do not have", url.Values{"$filter": {"noSuchProperty eq 'x'"}}
 	case api.GetSession.Name:
-		switch g.rnd.IntN(3) {
+		switch g.turn(op.Name, 3) {
 		case 0:
 			c.Invalid, c.Method = invalidMethod, http.MethodDelete
 		case 1:
@@ -494,7 +552,7 @@ func (g *generator) spoil(c *Call, op api.Operation, m *model) {
 			c.Invalid, c.Session = invalidUnknownID, Unknown
 		}
 	case api.GetPrompt.Name:
-		switch g.rnd.IntN(3) {
+		switch g.turn(op.Name, 3) {
 		case 0:
 			c.Invalid, c.Method, c.Body = invalidMethod, http.MethodPatch, jsonText(map[string]any{"content": g.content()})
 		case 1:
@@ -507,7 +565,7 @@ func (g *generator) spoil(c *Call, op api.Operation, m *model) {
 			c.Invalid, c.Session = invalidUnknownID, Unknown
 		}
 	case api.GetEvaluation.Name:
-		if c.Session != Unknown && c.Prompt != Unknown && c.Evaluation != Unknown && len(m.sessions[c.Session].prompts) > 1 && g.rnd.IntN(2) == 0 {
+		if c.Session != Unknown && c.Prompt != Unknown && c.Evaluation != Unknown && len(m.sessions[c.Session].prompts) > 1 && g.turn(op.Name, 2) == 0 {
 			c.Invalid, c.Misaddressed, c.Under = invalidMisaddressed, true, (c.Prompt+1)%len(m.sessions[c.Session].prompts)
 			return
 		}
@@ -527,6 +585,7 @@ func (g *generator) otherSession(m *model, s int) int {
 
 // spoilBody makes a write's body invalid.
 func (g *generator) spoilBody(c *Call, op api.Operation) {
+	c.Body = "" // a body of another valid shape is spoiled from the minimal one
 	valid, _ := op.Body(c.Text).(map[string]any)
 	with := func(k string, v any) string {
 		b := map[string]any{}
@@ -556,7 +615,7 @@ func (g *generator) spoilBody(c *Call, op api.Operation) {
 	case api.CreateEvaluation.Name:
 		kinds = append(kinds, "read-only")
 	}
-	switch g.pick(kinds...) {
+	switch kinds[g.turn(op.Name, len(kinds))] {
 	case "malformed":
 		c.Invalid, c.Body = "malformed JSON", `{"displayName": "copilotconf `+g.runID+` malformed",`
 	case "not an object":

@@ -9,7 +9,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/copilotconf/copilotconf/api"
@@ -45,8 +47,10 @@ type Config struct {
 
 // Result is what an exploration found.
 type Result struct {
-	Seed  uint64
-	Steps int
+	Seed uint64
+	// Steps counts the calls drawn; Polls the readings of evaluations at the end, until each
+	// was final.
+	Steps, Polls int
 	// Calls counts the calls sent per operation.
 	Calls map[string]int
 	// Checked counts how often each property was checked.
@@ -54,12 +58,18 @@ type Result struct {
 	// Failure is the first property that broke, with the calls that led to it; nil when
 	// nothing broke.
 	Failure *Failure
+	// WriteBudgetSpent says that the client's write budget ran out: the exploration went on
+	// without creating anything.
+	WriteBudgetSpent bool
 }
 
 // Failure is a property that broke and the sequence of calls that broke it.
 type Failure struct {
 	Property string
 	Message  string
+	// Answer is the redacted transcript of the exchanges of the call that broke the property:
+	// the request and the answer.
+	Answer string
 	// Steps are the calls sent, in order, with their exchanges; the last one broke the property.
 	Steps []Step
 }
@@ -102,6 +112,7 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 	ex.observe, ex.evaluationTimeout = cfg.Observe, cfg.EvaluationTimeout
 	var history []Step
 	// send runs a call and records it; it says whether the exploration goes on.
+	polling := false
 	send := func(ctx context.Context, c Call) bool {
 		st, violations := ex.run(ctx, c)
 		if ctx.Err() != nil && len(violations) > 0 {
@@ -110,26 +121,34 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 		if st.Skipped {
 			return true
 		}
-		res.Steps++
+		if polling {
+			res.Polls++
+		} else {
+			res.Steps++
+		}
 		res.Calls[c.Op]++
-		history = append(history, Step{Call: st.Call, Exchanges: st.Exchanges})
 		if len(violations) > 0 {
 			v := violations[0]
-			res.Failure = &Failure{Property: v.Property, Message: v.Message, Steps: history}
+			history = append(history, Step{Call: st.Call, Exchanges: st.Exchanges})
+			res.Failure = &Failure{Property: v.Property, Message: v.Message, Answer: transcript(cfg.Client, st.Exchanges), Steps: history}
 			return false
 		}
+		history = append(history, compact(st))
 		return true
 	}
-	for n := 0; cfg.Steps <= 0 || n < cfg.Steps; n++ {
+	// A call the client did not send (the write budget) is no step; the draws are bounded
+	// all the same.
+	for draws := 0; (cfg.Steps <= 0 || res.Steps < cfg.Steps) && (cfg.Steps <= 0 || draws < 2*cfg.Steps); draws++ {
 		if explorationCtx.Err() != nil || !send(explorationCtx, gen.next(&ex.model)) {
 			break
 		}
 	}
 	if res.Failure == nil && ctx.Err() == nil {
-		// The evaluations the run created are read until they are final, or one is late (a
+		// The evaluations the run created are read until they are final (and once more), or one is late (a
 		// reading after the timeout breaks the lifecycle property); the deadline only guards
 		// against a target that stopped answering.
 		deadline := time.Now().Add(cfg.EvaluationTimeout + 30*time.Second)
+		polling = true
 		for wait := 100 * time.Millisecond; time.Now().Before(deadline); wait = min(2*wait, 2*time.Second) {
 			polls := pollCalls(&ex.model, wait)
 			if len(polls) == 0 {
@@ -145,17 +164,49 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 			}
 		}
 	}
-	res.Checked = ex.checked
+	res.Checked, res.WriteBudgetSpent = ex.checked, ex.model.budgetSpent
 	return res, nil
 }
 
-// pollCalls reads each evaluation of the run that is not final yet, the first after wait.
+// transcript renders a call's exchanges for people, redacted, bodies cut.
+func transcript(c *httpclient.Client, exchanges []*httpclient.Exchange) string {
+	var b strings.Builder
+	for _, ex := range exchanges {
+		b.WriteString(c.Transcript(ex, 4096))
+	}
+	return b.String()
+}
+
+// compact keeps of a step that broke nothing what shrinking and the replay script read: the
+// request of its call, and the answers that created an object. A long exploration holds
+// every step, but not every page it read.
+func compact(st step) Step {
+	out := Step{Call: st.Call}
+	for j, ex := range st.Exchanges {
+		created := ex.Method == http.MethodPost && ex.Status == http.StatusCreated
+		if j > 0 && !created {
+			continue
+		}
+		kept := *ex
+		if !created {
+			kept.ResponseBody = nil
+		}
+		if st.Call.Pad > 0 {
+			kept.RequestBody = nil // the script writes it again from the call
+		}
+		out.Exchanges = append(out.Exchanges, &kept)
+	}
+	return out
+}
+
+// pollCalls reads each evaluation of the run that has not been read final twice, the first
+// after wait.
 func pollCalls(m *model, wait time.Duration) []Call {
 	var out []Call
 	for si, s := range m.sessions {
 		for pi, p := range s.prompts {
 			for ei, ev := range p.evaluations {
-				if !api.FinalEvaluationState(ev.state) {
+				if ev.finalReads < 2 {
 					out = append(out, Call{Op: api.GetEvaluation.Name, Session: si, Prompt: pi, Evaluation: ei})
 				}
 			}
@@ -186,6 +237,9 @@ func (f *Failure) String() string {
 			s += fmt.Sprintf("\n     %s %s -> %d", ex.Method, ex.URL, ex.Status)
 		}
 		s += "\n"
+	}
+	if f.Answer != "" {
+		s += "\nThe call that broke it:\n" + f.Answer
 	}
 	return s
 }

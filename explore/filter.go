@@ -72,10 +72,13 @@ func (f nameFilter) eval(name string, _ time.Time) truth {
 	return truthOf(exact)
 }
 
-// createdFilter is createdDateTime compared with a timestamp (ge, gt, le, lt).
+// createdFilter is createdDateTime compared (ge, gt, le, lt) with the createdDateTime of one
+// of the run's sessions: session indexes it, at is its time when the call is sent (a replay
+// against a fresh target compares with the time the session has there).
 type createdFilter struct {
-	op string
-	at time.Time
+	op      string
+	session int
+	at      time.Time
 }
 
 func (f createdFilter) String() string {
@@ -151,8 +154,8 @@ func (g *generator) sessionFilter(m *model, depth int) filter {
 		}
 	}
 	if len(m.sessions) > 0 && g.rnd.IntN(3) == 0 {
-		s := m.sessions[g.rnd.IntN(len(m.sessions))]
-		return createdFilter{g.pick("ge", "gt", "le", "lt"), s.created}
+		i := g.rnd.IntN(len(m.sessions))
+		return createdFilter{g.pick("ge", "gt", "le", "lt"), i, m.sessions[i].created}
 	}
 	name := "copilotconf " + g.runID + " explore "
 	if len(g.names) > 0 {
@@ -166,4 +169,44 @@ func (g *generator) sessionFilter(m *model, depth int) filter {
 		return nameFilter{"startswith", string(r[:min(len(r), len([]rune("copilotconf "+g.runID+" explore "))+g.rnd.IntN(6))])}
 	}
 	return nameFilter{"eq", name}
+}
+
+// mapSessions rebuilds a filter with each session index it holds mapped by fn; ok is false
+// when fn drops one.
+func mapSessions(f filter, fn func(int) (int, bool)) (filter, bool) {
+	switch f := f.(type) {
+	case createdFilter:
+		n, ok := fn(f.session)
+		f.session = n
+		return f, ok
+	case boolFilter:
+		l, okL := mapSessions(f.left, fn)
+		r, okR := mapSessions(f.right, fn)
+		return boolFilter{f.op, l, r}, okL && okR
+	case notFilter:
+		in, ok := mapSessions(f.inner, fn)
+		return notFilter{in}, ok
+	}
+	return f, true
+}
+
+// filterSessions lists the session indices a filter holds.
+func filterSessions(f filter) []int {
+	var out []int
+	mapSessions(f, func(i int) (int, bool) { out = append(out, i); return i, true })
+	return out
+}
+
+// resolveTimes sets the time of each session a filter compares with, from sessions.
+func resolveTimes(f filter, sessions []*session) filter {
+	switch f := f.(type) {
+	case createdFilter:
+		f.at = sessions[f.session].created
+		return f
+	case boolFilter:
+		return boolFilter{f.op, resolveTimes(f.left, sessions), resolveTimes(f.right, sessions)}
+	case notFilter:
+		return notFilter{resolveTimes(f.inner, sessions)}
+	}
+	return f
 }

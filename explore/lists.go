@@ -28,7 +28,7 @@ func option(c Call, name string) string {
 // see truth); pages hold at most $top items; the count is the number listed; $select holds.
 func (e *executor) listSessions(ctx context.Context, out *[]violation, st *step, c Call, first *httpclient.Exchange) {
 	var interleave func()
-	if c.Interleave {
+	if c.Interleave && !e.model.budgetSpent {
 		interleave = func() {
 			name := "copilotconf " + e.runID + " explore created between two pages"
 			b := []byte(`{"displayName":` + strconv.Quote(name) + `}`)
@@ -313,7 +313,7 @@ func (e *executor) readEvaluation(out *[]violation, ev *evaluation, obj map[stri
 	}
 	rank, known := api.EvaluationStateRank[state]
 	e.check(out, PropLifecycle, known && rank >= api.EvaluationStateRank[ev.state], "%s %s: state %q after %q", ex.Label, ev.id, state, ev.state)
-	result, _ := json.Marshal(obj["result"])
+	result, _ := json.Marshal(withoutAnnotations(obj["result"]))
 	_, hasResult := obj["result"]
 	if api.FinalEvaluationState(ev.state) && ev.result != "" && hasResult {
 		e.check(out, PropLifecycle, state == ev.state && string(result) == ev.result, "%s %s: was final (%s, result %s), now %s with result %s", ex.Label, ev.id, ev.state, ev.result, state, result)
@@ -337,8 +337,26 @@ func (e *executor) readEvaluation(out *[]violation, ev *evaluation, obj map[stri
 	}
 	if known {
 		ev.state = state
+		if api.FinalEvaluationState(state) {
+			ev.finalReads++
+		}
 		if api.FinalEvaluationState(state) && ev.result == "" && hasResult {
 			ev.result = string(result)
 		}
 	}
+}
+
+// withoutAnnotations drops the @odata members of an object (odata.metadata=full adds them).
+func withoutAnnotations(v any) any {
+	m, ok := v.(map[string]any)
+	if !ok {
+		return v
+	}
+	out := map[string]any{}
+	for k, x := range m {
+		if !strings.Contains(k, "@") {
+			out[k] = x
+		}
+	}
+	return out
 }

@@ -16,6 +16,8 @@ type model struct {
 	// plugins are the plugins each workspace listed, as last listed in full (they are not the
 	// run's: a plugin listed once is expected to stay).
 	plugins map[string][]plugin
+	// budgetSpent says that the client refused a POST: the write budget is spent.
+	budgetSpent bool
 }
 
 // plugin is a plugin as listed: its name is its key.
@@ -48,6 +50,9 @@ type evaluation struct {
 	state    string
 	modified time.Time
 	result   string // the result as JSON text once final
+	// finalReads counts the readings in a final state: the exploration ends by reading each
+	// evaluation until it has two, to see that a final one changes no more.
+	finalReads int
 }
 
 // named returns the run's sessions whose displayName is name.

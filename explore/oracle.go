@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -209,6 +210,38 @@ func (e *executor) run(ctx context.Context, c Call) (step, []violation) {
 		case <-time.After(c.After):
 		}
 	}
+	if c.Filter != nil {
+		// A filter on the run's sessions compares with their times as the target gave them.
+		for _, i := range filterSessions(c.Filter) {
+			if i >= len(e.model.sessions) {
+				st.Skipped = true
+				return st, nil
+			}
+		}
+		c.Filter = resolveTimes(c.Filter, e.model.sessions)
+		q := url.Values{}
+		for k, v := range c.Query {
+			q[k] = v
+		}
+		key := "$filter"
+		if _, ok := q["filter"]; ok {
+			key = "filter"
+		}
+		q.Set(key, c.Filter.String())
+		c.Query, st.Call = q, c
+	}
+	if c.EvaluationFilter != "" && tg.prompt != nil { // (an unknown prompt is answered 404 whatever the filter)
+		if c.Evaluation >= len(tg.prompt.evaluations) {
+			st.Skipped = true
+			return st, nil
+		}
+		q := url.Values{}
+		for k, v := range c.Query {
+			q[k] = v
+		}
+		q.Set("$filter", evaluationFilter(c.EvaluationFilter, tg.prompt.evaluations[c.Evaluation]))
+		c.Query, st.Call = q, c
+	}
 	method := cmp.Or(c.Method, op.Method)
 	req := httpclient.Request{Method: method, Path: op.Expand(tg.ids), Query: c.Query, Label: op.Label()}
 	if c.Method != "" {
@@ -230,6 +263,11 @@ func (e *executor) run(ctx context.Context, c Call) (step, []violation) {
 	}
 	var out []violation
 	ex := e.do(ctx, &out, &st, req)
+	if errors.Is(ex.Err, httpclient.ErrWriteBudget) {
+		// Not sent: from now on the exploration creates nothing.
+		e.model.budgetSpent, st.Skipped = true, true
+		return st, nil
+	}
 	if ex.Err != nil || ex.Status == 0 {
 		return st, nil // the transport failed: nothing to check (the client counts it)
 	}

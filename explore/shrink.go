@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/copilotconf/copilotconf/api"
 )
@@ -15,14 +16,15 @@ import (
 const maxReplays = 200
 
 // replay sends calls in order to a fresh model and returns the steps sent up to the first
-// violation, and that violation (nil when every answer held).
-func replay(ctx context.Context, cfg Config, calls []Call) ([]Step, *violation) {
+// violation, that violation (nil when every answer held) and the transcript of the call that
+// broke it.
+func replay(ctx context.Context, cfg Config, calls []Call) ([]Step, *violation, string) {
 	cfg = cfg.withDefaults()
 	client, observe := cfg.Client, cfg.Observe
 	if cfg.Fresh != nil {
 		c, release, err := cfg.Fresh()
 		if err != nil {
-			return nil, nil
+			return nil, nil, ""
 		}
 		defer release()
 		client, observe = c, nil
@@ -32,18 +34,19 @@ func replay(ctx context.Context, cfg Config, calls []Call) ([]Step, *violation) 
 	var steps []Step
 	for _, c := range calls {
 		if ctx.Err() != nil {
-			return steps, nil
+			return steps, nil, ""
 		}
 		st, violations := ex.run(ctx, c)
 		if st.Skipped {
 			continue
 		}
-		steps = append(steps, Step{Call: st.Call, Exchanges: st.Exchanges})
 		if len(violations) > 0 {
-			return steps, &violations[0]
+			steps = append(steps, Step{Call: st.Call, Exchanges: st.Exchanges})
+			return steps, &violations[0], transcript(client, st.Exchanges)
 		}
+		steps = append(steps, compact(st))
 	}
-	return steps, nil
+	return steps, nil, ""
 }
 
 // Shrink looks for a shorter sequence of the failure's calls that breaks the same property,
@@ -59,12 +62,16 @@ func Shrink(ctx context.Context, cfg Config, f *Failure) (*Failure, int) {
 			return false
 		}
 		replays++
-		steps, v := replay(ctx, cfg, candidate)
+		steps, v, answer := replay(ctx, cfg, candidate)
 		if v == nil || v.Property != f.Property {
 			return false
 		}
-		best = &Failure{Property: v.Property, Message: v.Message, Steps: steps}
+		best = &Failure{Property: v.Property, Message: v.Message, Answer: answer, Steps: steps}
 		return true
+	}
+	// First the calls that touch what the breaking call names: most failures need no more.
+	if focused := focus(best.Steps); len(focused) < len(best.Steps) {
+		try(focused)
 	}
 	for chunk := len(best.Steps) / 2; chunk >= 1; chunk /= 2 {
 		for start := 0; start+chunk <= len(best.Steps); {
@@ -81,17 +88,102 @@ func Shrink(ctx context.Context, cfg Config, f *Failure) (*Failure, int) {
 // without returns the calls of steps except those in [from, to) and those that named an
 // object one of them created; the others are renumbered to name the same objects.
 func without(steps []Step, from, to int) []Call {
+	return keep(steps, func(i int) bool { return i < from || i >= to })
+}
+
+// focus returns the calls that touch an object the last call names (or its parents), and
+// the calls that created those objects.
+func focus(steps []Step) []Call {
+	last := len(steps) - 1
+	named := map[string]bool{}
+	for _, k := range references(steps[last].Call) {
+		named[k] = true
+	}
+	created := creations(steps)
+	return keep(steps, func(i int) bool {
+		if i == last || named[created[i]] {
+			return true
+		}
+		for _, k := range references(steps[i].Call) {
+			if named[k] {
+				return true
+			}
+		}
+		return false
+	})
+}
+
+// references are the objects a call names, as keys of its own run ("s#2": the third
+// session; "p2#0": its first prompt; "e2.0#1": that prompt's second evaluation).
+func references(c Call) []string {
+	var out []string
+	for _, i := range filterSessions(c.Filter) {
+		out = append(out, fmt.Sprintf("s#%d", i))
+	}
+	if c.Misaddressed && c.Op == api.GetPrompt.Name {
+		out = append(out, fmt.Sprintf("s#%d", c.Under))
+	} else if c.Misaddressed {
+		out = append(out, fmt.Sprintf("p%d#%d", c.Session, c.Under))
+	}
+	if c.usesSession() && c.Session != Unknown {
+		out = append(out, fmt.Sprintf("s#%d", c.Session))
+		if c.usesPrompt() && c.Prompt != Unknown {
+			out = append(out, fmt.Sprintf("p%d#%d", c.Session, c.Prompt))
+			if c.usesEvaluation() && c.Evaluation != Unknown {
+				out = append(out, fmt.Sprintf("e%d.%d#%d", c.Session, c.Prompt, c.Evaluation))
+			}
+		}
+	}
+	return out
+}
+
+// creations gives, per step, the key of the object its call created ("" for none).
+func creations(steps []Step) []string {
+	out := make([]string, len(steps))
 	r := renumbering{index: map[string]int{}, count: map[string][2]int{}}
-	var out []Call
 	for i, st := range steps {
 		c := st.Call
-		drop := i >= from && i < to
+		if len(st.Exchanges) == 0 || st.Exchanges[0].Method != "POST" || st.Exchanges[0].Status != 201 {
+			continue
+		}
+		switch {
+		case c.Op == api.CreateSession.Name:
+			out[i] = r.created("s", false)
+		case c.Op == api.CreatePrompt.Name && c.Session != Unknown:
+			out[i] = r.created(fmt.Sprintf("p%d", c.Session), false)
+		case c.Op == api.CreateEvaluation.Name && c.Session != Unknown && c.Prompt != Unknown:
+			out[i] = r.created(fmt.Sprintf("e%d.%d", c.Session, c.Prompt), false)
+		}
+		for _, ex := range st.Exchanges[1:] { // sessions created between two pages
+			if ex.Method == "POST" && ex.Status == 201 {
+				r.created("s", false)
+			}
+		}
+	}
+	return out
+}
+
+// keep returns the calls of the steps kept and leaves out those that named an object a
+// call left out created; the others are renumbered to name the same objects.
+func keep(steps []Step, kept func(int) bool) []Call {
+	r := renumbering{index: map[string]int{}, count: map[string][2]int{}}
+	var out []Call
+	// Where calls are left out, the next call kept waits as long as it came after the last
+	// one kept: what happens with time (an evaluation's life) still happens in between.
+	var lastEnd time.Time
+	left := false
+	for i, st := range steps {
+		c := st.Call
+		if left && !lastEnd.IsZero() && len(st.Exchanges) > 0 {
+			c.After = max(c.After, st.Exchanges[0].Started.Sub(lastEnd))
+		}
+		drop := !kept(i)
 		oldSession, oldPrompt := c.Session, c.Prompt
 		// Map each reference the call makes; one to a dropped object drops the call.
 		refs := []reference{
 			{&c.Session, "s", c.usesSession()},
 			{&c.Prompt, fmt.Sprintf("p%d", oldSession), c.usesPrompt()},
-			{&c.Evaluation, fmt.Sprintf("e%d.%d", oldSession, oldPrompt), c.Op == api.GetEvaluation.Name},
+			{&c.Evaluation, fmt.Sprintf("e%d.%d", oldSession, oldPrompt), c.usesEvaluation()},
 		}
 		switch {
 		case c.Misaddressed && c.Op == api.GetPrompt.Name: // under another session
@@ -111,6 +203,16 @@ func without(steps []Step, from, to int) []Call {
 				*ref.ptr = n
 			}
 		}
+		if c.Filter != nil {
+			f, ok := mapSessions(c.Filter, func(i int) (int, bool) {
+				n, known := r.index[fmt.Sprintf("s#%d", i)]
+				if !known {
+					return i, true
+				}
+				return n, n != gone
+			})
+			c.Filter, drop = f, drop || !ok
+		}
 		for j, ex := range st.Exchanges {
 			if ex.Method != "POST" || ex.Status != 201 {
 				continue
@@ -124,9 +226,15 @@ func without(steps []Step, from, to int) []Call {
 				r.created(fmt.Sprintf("e%d.%d", oldSession, oldPrompt), drop)
 			}
 		}
-		if !drop {
-			out = append(out, c)
+		if drop {
+			left = true
+			continue
 		}
+		left = false
+		if n := len(st.Exchanges); n > 0 {
+			lastEnd = st.Exchanges[n-1].Started.Add(st.Exchanges[n-1].Duration)
+		}
+		out = append(out, c)
 	}
 	return out
 }
@@ -150,7 +258,8 @@ type renumbering struct {
 	count map[string][2]int // scope → objects created so far, before and after
 }
 
-func (r *renumbering) created(scope string, dropped bool) {
+// created records the next object of scope, left out or kept, and returns its old key.
+func (r *renumbering) created(scope string, dropped bool) string {
 	n := r.count[scope]
 	key := fmt.Sprintf("%s#%d", scope, n[0])
 	if dropped {
@@ -161,6 +270,7 @@ func (r *renumbering) created(scope string, dropped bool) {
 	}
 	n[0]++
 	r.count[scope] = n
+	return key
 }
 
 // Script writes the failure as a shell script of curl commands that replays it against the
@@ -179,6 +289,7 @@ func (f *Failure) Script(target, workspace string) string {
 	vars := map[string]string{"/workspaces/" + url.PathEscape(workspace) + "/": "W"} // text → the variable that holds it
 	for i, st := range f.Steps {
 		c := st.Call
+		op, _ := api.Lookup(c.Op)
 		fmt.Fprintf(&b, "\n# %d. %s\n", i+1, oneLine(c.String()))
 		if c.After > 0 {
 			fmt.Fprintf(&b, "sleep %.3f\n", c.After.Seconds())
@@ -202,9 +313,12 @@ func (f *Failure) Script(target, workspace string) string {
 					args = append(args, "-H", shellQuote(h+": "+v))
 				}
 			}
-			input := ""
-			if len(ex.RequestBody) > 0 {
-				body, generated := padded(string(ex.RequestBody))
+			input, sent := "", string(ex.RequestBody)
+			if j == 0 && c.Pad > 0 {
+				sent = requestBody(op, c) // left out of the step to spare memory
+			}
+			if sent != "" {
+				body, generated := padded(sent)
 				if generated != "" {
 					input = generated + " | "
 					args = append(args, "--data-binary", "@-")
@@ -216,7 +330,7 @@ func (f *Failure) Script(target, workspace string) string {
 			if obj := body(ex); ex.Method == "POST" && ex.Status == 201 && str(obj["id"]) != "" {
 				v := fmt.Sprintf("O%d", len(vars))
 				vars[str(obj["id"])] = v
-				fmt.Fprintf(&b, "R=$(%s); echo \"$R\"; %s=$(echo \"$R\" | id)\n", cmd, v)
+				fmt.Fprintf(&b, "R=$(%s); printf '%%s\\n' \"$R\"; %s=$(printf '%%s\\n' \"$R\" | id)\n", cmd, v)
 			} else {
 				b.WriteString(cmd + "\n")
 			}
@@ -246,10 +360,14 @@ func shellWord(s string, vars map[string]string) string {
 	}
 	slices.SortFunc(keys, func(a, b string) int { return len(b) - len(a) })
 	var parts []string
-	lit := func(t string) {
-		if t != "" {
-			parts = append(parts, shellQuote(t))
+	pending := "" // literal text not yet quoted: adjacent literals make one quoted word
+	lit := func(t string) { pending += t }
+	variable := func(name string) {
+		if pending != "" {
+			parts = append(parts, shellQuote(pending))
+			pending = ""
 		}
+		parts = append(parts, `"$`+name+`"`)
 	}
 	for s != "" {
 		at, key := -1, ""
@@ -268,15 +386,18 @@ func shellWord(s string, vars map[string]string) string {
 		lit(s[:at])
 		switch {
 		case key == "\x00T":
-			parts = append(parts, `"$T"`)
+			variable("T")
 		case vars[key] == "W":
 			lit("/workspaces/")
-			parts = append(parts, `"$W"`)
+			variable("W")
 			lit("/")
 		default:
-			parts = append(parts, `"$`+vars[key]+`"`)
+			variable(vars[key])
 		}
 		s = s[at+len(key):]
+	}
+	if pending != "" {
+		parts = append(parts, shellQuote(pending))
 	}
 	if len(parts) == 0 {
 		return "''"

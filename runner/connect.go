@@ -44,10 +44,7 @@ func connect(o runOptions, stdio IO) (*target, error) {
 		if token == "" {
 			token = randomToken()
 		}
-		inst, err := mockserver.Listen("127.0.0.1:0", mockserver.Options{Token: token, Workspaces: embeddedWorkspaces(o.workspace), Faults: splitList(o.faults),
-			// Short evaluations, so that a run is quick, yet long enough that the first polls
-			// see each state.
-			EvaluationDelays: mockserver.EvaluationDelays{Running: 50 * time.Millisecond, Final: 100 * time.Millisecond}})
+		inst, err := mockserver.Listen("127.0.0.1:0", embeddedOptions(o, token))
 		if err != nil {
 			return nil, usageErrorf("starting the embedded reference server: %v", err)
 		}
@@ -191,4 +188,12 @@ func embeddedWorkspaces(workspace string) []string {
 		other = "default"
 	}
 	return []string{workspace, other}
+}
+
+// embeddedOptions are the embedded reference server's: the run's workspace and a second one,
+// the faults asked for, and short evaluations, so that a run is quick, yet long enough that
+// the first polls see each state.
+func embeddedOptions(o runOptions, token string) mockserver.Options {
+	return mockserver.Options{Token: token, Workspaces: embeddedWorkspaces(o.workspace), Faults: splitList(o.faults),
+		EvaluationDelays: mockserver.EvaluationDelays{Running: 50 * time.Millisecond, Final: 100 * time.Millisecond}}
 }

@@ -1,6 +1,7 @@
 package runner
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
 	"encoding/xml"
@@ -33,7 +34,8 @@ rules of the suites. A broken property is shrunk to a short sequence, printed, a
 COPILOTCONF_TOKEN); junit.xml has one test case per property checked.
 
 Explore mocks and staging services, not production tenants: every create stays (the API has
-no DELETE). Against a target that is not on this machine, give --max-writes explicitly.
+no DELETE). Against a target that is not on this machine, give --max-writes explicitly, or
+answer the question explore asks when it runs in a terminal (without one it refuses).
 
 Flags of explore:
   --seed N        the seed of the sequence (0: a new one, printed); the same seed and the same
@@ -124,7 +126,14 @@ func parseExploreOptions(args []string, stdio IO) (exploreOptions, error) {
 		eo.run.maxWrites = 0 // the embedded server is thrown away: no budget unless asked for
 	}
 	if o.target != "" && !o.readOnly && !eo.writes && !loopback(o.target) {
-		return eo, usageErrorf("explore creates objects that stay (the API has no DELETE): against %s, which is not on this machine, give --max-writes N to accept that budget, or --read-only", redactURL(o.target))
+		if !stdio.Interactive || stdio.Stdin == nil {
+			return eo, usageErrorf("explore creates objects that stay (the API has no DELETE): against %s, which is not on this machine, give --max-writes N to accept that budget, or --read-only", redactURL(o.target))
+		}
+		fmt.Fprintf(stdio.Stderr, "explore creates up to %d objects on %s, which is not on this machine, and they stay (the API has no DELETE). Go on? [y/N] ", o.maxWrites, redactURL(o.target))
+		answer, _ := bufio.NewReader(stdio.Stdin).ReadString('\n')
+		if a := strings.ToLower(strings.TrimSpace(answer)); a != "y" && a != "yes" {
+			return eo, usageErrorf("not confirmed: nothing was sent to %s (give --max-writes N, or --read-only, to go on without the question)", redactURL(o.target))
+		}
 	}
 	return eo, nil
 }
@@ -133,7 +142,7 @@ func parseExploreOptions(args []string, stdio IO) (exploreOptions, error) {
 // for one replay of a shrinking exploration.
 func freshEmbedded(o runOptions) (*httpclient.Client, func(), error) {
 	token := randomToken()
-	inst, err := mockserver.Listen("127.0.0.1:0", mockserver.Options{Token: token, Workspaces: embeddedWorkspaces(o.workspace), Faults: splitList(o.faults)})
+	inst, err := mockserver.Listen("127.0.0.1:0", embeddedOptions(o, token))
 	if err != nil {
 		return nil, nil, err
 	}
@@ -226,7 +235,7 @@ func runExplore(eo exploreOptions, stdio IO) (int, error) {
 	if err := writeExploreReports(o.reportDir, res, failure, created, t.url, o.workspace, t.client.Redact); err != nil {
 		return 0, &exitError{code: ExitFailed, err: fmt.Errorf("writing reports: %w", err)}
 	}
-	printExploreSummary(console, res, failure, replays, time.Since(started), o.reportDir)
+	printExploreSummary(console, res, failure, replays, time.Since(started), o.reportDir, o.maxWrites)
 	fmt.Fprintf(console, "Created on the target: %d objects (the API has no DELETE; listed in %s)\n", len(created), filepath.Join(o.reportDir, reports.CreatedFile))
 	if failure != nil {
 		return ExitFailed, nil
@@ -234,8 +243,12 @@ func runExplore(eo exploreOptions, stdio IO) (int, error) {
 	return ExitOK, nil
 }
 
-func printExploreSummary(w redactingWriter, res explore.Result, failure *explore.Failure, replays int, took time.Duration, dir string) {
-	fmt.Fprintf(w, "\ncopilotconf explore summary\nSteps: %d in %s, seed %d\n", res.Steps, took.Round(time.Millisecond), res.Seed)
+func printExploreSummary(w redactingWriter, res explore.Result, failure *explore.Failure, replays int, took time.Duration, dir string, maxWrites int) {
+	polls := ""
+	if res.Polls > 0 {
+		polls = fmt.Sprintf(" (then %d readings of its evaluations until each was final)", res.Polls)
+	}
+	fmt.Fprintf(w, "\ncopilotconf explore summary\nSteps: %d%s in %s, seed %d\n", res.Steps, polls, took.Round(time.Millisecond), res.Seed)
 	var ops []string
 	for op, n := range res.Calls {
 		ops = append(ops, fmt.Sprintf("%s %d", op, n))
@@ -247,6 +260,9 @@ func printExploreSummary(w redactingWriter, res explore.Result, failure *explore
 		props = append(props, fmt.Sprintf("%s %d", p, res.Checked[p]))
 	}
 	fmt.Fprintf(w, "Properties checked: %s\n", strings.Join(props, ", "))
+	if res.WriteBudgetSpent {
+		fmt.Fprintf(w, "The write budget (--max-writes %d) was spent: from then on explore created nothing.\n", maxWrites)
+	}
 	if failure == nil {
 		fmt.Fprintf(w, "No property broke. Reports in %s: junit.xml, created.json\n", dir)
 		return

@@ -1,11 +1,16 @@
 package runner_test
 
 import (
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync/atomic"
 	"testing"
+
+	"github.com/copilotconf/copilotconf/mockserver"
 )
 
 func TestExploreCleanServerFindsNothing(t *testing.T) {
@@ -80,5 +85,45 @@ func TestExploreUsageAndTargetErrors(t *testing.T) {
 	help := copilotconf(t, nil, "explore", "--help")
 	if help.code != 0 || !strings.Contains(help.stdout, "--steps N") || !strings.Contains(help.stdout, "not production tenants") {
 		t.Errorf("explore --help: %s", help)
+	}
+}
+
+// Against a target on another machine without --max-writes, explore asks when it runs in a
+// terminal: "y" goes on within the default budget, anything else sends nothing. The target's
+// name is reached through a forward proxy on loopback, so no traffic leaves this machine.
+func TestExploreAsksBeforeWritingToARemoteTarget(t *testing.T) {
+	srv, err := mockserver.New(mockserver.Options{Token: "remote-token"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var requests atomic.Int64
+	proxy := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		requests.Add(1)
+		srv.ServeHTTP(w, r)
+	}))
+	t.Cleanup(proxy.Close)
+	env := map[string]string{"HTTP_PROXY": proxy.URL, "http_proxy": proxy.URL, "NO_PROXY": "", "no_proxy": ""}
+	args := []string{"explore", "--target", "http://tenant.copilotconf.test", "--token", "remote-token", "--steps", "200", "--seed", "3"}
+
+	for _, answer := range []string{"n\n", "\n", ""} {
+		r := copilotconfAnswering(t, env, answer, append(args, "--report-dir", t.TempDir())...)
+		if r.code != 2 || !strings.Contains(r.stderr, "Go on? [y/N]") || !strings.Contains(r.stderr, "not confirmed: nothing was sent") || requests.Load() != 0 {
+			t.Fatalf("answering %q: expected the question, exit 2 and no request, got %d requests and %s", answer, requests.Load(), r)
+		}
+	}
+	dir := t.TempDir()
+	r := copilotconfAnswering(t, env, "y\n", append(args, "--report-dir", dir)...)
+	if r.code != 0 || requests.Load() == 0 {
+		t.Fatalf("answering y: expected the exploration to run through the proxy and pass, got %d requests and %s", requests.Load(), r)
+	}
+	if sessions, prompts := readCreated(t, dir); sessions == 0 || sessions+prompts > 20 {
+		t.Errorf("answering y: expected objects created within the default budget of 20, got %d sessions and %d prompts", sessions, prompts)
+	}
+	if !strings.Contains(r.stdout, "The write budget (--max-writes 20) was spent: from then on explore created nothing.") || !strings.Contains(r.stdout, "Steps: 200 ") {
+		t.Errorf("answering y: expected 200 steps and the budget said spent:\n%s", r.stdout)
+	}
+	refused := copilotconf(t, env, append(args, "--report-dir", t.TempDir())...)
+	if refused.code != 2 || !strings.Contains(refused.stderr, "give --max-writes N") || strings.Contains(refused.stderr, "Go on?") {
+		t.Errorf("without a terminal: expected a refusal without a question, got %s", refused)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"strings"
@@ -15,11 +16,16 @@ import (
 
 // The tests run the command in a child process (this test binary re-executed), because Ginkgo
 // runs its suite once per process, just as the built binary does.
-const childEnv = "COPILOTCONF_TEST_CHILD"
+const (
+	childEnv         = "COPILOTCONF_TEST_CHILD"
+	childInteractive = "COPILOTCONF_TEST_INTERACTIVE"
+)
 
 func TestMain(m *testing.M) {
 	if os.Getenv(childEnv) == "1" {
-		os.Exit(runner.Main(os.Args[1:], runner.IO{Stdout: os.Stdout, Stderr: os.Stderr, Env: os.LookupEnv}))
+		// A test stands for a terminal with childInteractive: the answers come on stdin.
+		os.Exit(runner.Main(os.Args[1:], runner.IO{Stdout: os.Stdout, Stderr: os.Stderr, Env: os.LookupEnv,
+			Stdin: os.Stdin, Interactive: os.Getenv(childInteractive) == "1"}))
 	}
 	code := m.Run()
 	if plainBinary.dir != "" {
@@ -49,8 +55,24 @@ func runBinary(t *testing.T, bin string, env map[string]string, args ...string) 
 	return runBinaryWithin(t, 3*time.Minute, bin, env, args...)
 }
 
+// copilotconfAnswering runs the command as in a terminal, with answers typed on stdin.
+func copilotconfAnswering(t *testing.T, env map[string]string, answers string, args ...string) result {
+	t.Helper()
+	all := map[string]string{childInteractive: "1"}
+	for k, v := range env {
+		all[k] = v
+	}
+	return runCommand(t, 3*time.Minute, os.Args[0], all, strings.NewReader(answers), args...)
+}
+
 // runBinaryWithin is runBinary with its own time limit.
 func runBinaryWithin(t *testing.T, limit time.Duration, bin string, env map[string]string, args ...string) result {
+	t.Helper()
+	return runCommand(t, limit, bin, env, nil, args...)
+}
+
+// runCommand runs a copilotconf binary with args, env and stdin (nil: none), within limit.
+func runCommand(t *testing.T, limit time.Duration, bin string, env map[string]string, stdin io.Reader, args ...string) result {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), limit)
 	defer cancel()
@@ -62,7 +84,7 @@ func runBinaryWithin(t *testing.T, limit time.Duration, bin string, env map[stri
 	}
 	cmd.WaitDelay = 10 * time.Second
 	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	cmd.Stdout, cmd.Stderr, cmd.Stdin = &stdout, &stderr, stdin
 	start := time.Now()
 	err := cmd.Start()
 	peakKiB := int64(-1)

@@ -49,6 +49,10 @@ type IO struct {
 	Stdout io.Writer
 	Stderr io.Writer
 	Env    Env
+	// Stdin answers the questions a command asks when Interactive (stdin is a terminal):
+	// explore asks before it writes to a target on another machine without --max-writes.
+	Stdin       io.Reader
+	Interactive bool
 }
 
 const mainUsage = `copilotconf checks whether an endpoint behaves like the Microsoft Graph
