@@ -1,5 +1,10 @@
 package api
 
+import (
+	"strings"
+	"time"
+)
+
 // The @odata.type of each resource, as odata.metadata=full writes it.
 const (
 	TypeSession          = "#microsoft.graph.security.securityCopilot.session"
@@ -29,3 +34,14 @@ var EvaluationStateRank = map[string]int{
 // FinalEvaluationState says whether an evaluation in state has finished (completed or
 // cancelled) and so changes no more.
 func FinalEvaluationState(state string) bool { return EvaluationStateRank[state] == 3 }
+
+// ODataString writes s as an OData string literal for $filter: in single quotes, a quote
+// doubled.
+func ODataString(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
+
+// TimestampLayout is the form Graph writes timestamps in: UTC, a literal Z, 7 fractional
+// digits (100 ns ticks). A DateTimeOffset literal for $filter is written in it too.
+const TimestampLayout = "2006-01-02T15:04:05.0000000Z"
+
+// ODataTime writes t as a DateTimeOffset literal for $filter.
+func ODataTime(t time.Time) string { return t.UTC().Format(TimestampLayout) }

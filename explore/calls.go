@@ -45,6 +45,8 @@ type Call struct {
 	// built from Text (an invalid body, or a valid one of another shape); Pad appends that
 	// many "x" to the displayName (an oversized body).
 	Text string `json:"text,omitempty"`
+	// Null sends displayName null (an update: the documentation allows null names).
+	Null bool   `json:"null,omitempty"`
 	Body string `json:"body,omitempty"`
 	Pad  int    `json:"pad,omitempty"`
 	// ContentType is the media type of the body ("" for application/json).
@@ -128,7 +130,10 @@ func (c Call) String() string {
 	if c.FullMetadata {
 		b.WriteString(" (odata.metadata=full)")
 	}
-	if c.Text != "" {
+	switch {
+	case c.Null:
+		b.WriteString(" displayName=null")
+	case c.Text != "" || c.Op == api.UpdateSession.Name && c.Body == "":
 		fmt.Fprintf(&b, " text=%q", clip(c.Text, 40))
 	}
 	if c.Body != "" {
@@ -278,6 +283,15 @@ func (g *generator) next(m *model) Call {
 	switch op.Name {
 	case api.CreateSession.Name, api.UpdateSession.Name:
 		c.Text = g.name()
+		if op.Name == api.UpdateSession.Name {
+			// A session the run created (and named) may be renamed to nothing.
+			switch g.rnd.IntN(10) {
+			case 0:
+				c.Text = ""
+			case 1:
+				c.Text, c.Null = "", true
+			}
+		}
 		if op.Name == api.CreateSession.Name && g.rnd.IntN(4) == 0 {
 			// The documented request body carries @odata.type.
 			c.Body = jsonText(map[string]any{"@odata.type": api.TypeSession, "displayName": c.Text})
@@ -447,9 +461,9 @@ func (g *generator) evaluationQuery(m *model, c *Call) url.Values {
 // evaluationFilter is the $filter on an evaluation's id or state.
 func evaluationFilter(property string, ev *evaluation) string {
 	if property == "state" {
-		return "state eq " + odataString(ev.state)
+		return "state eq " + api.ODataString(ev.state)
 	}
-	return "id eq " + odataString(ev.id)
+	return "id eq " + api.ODataString(ev.id)
 }
 
 // workspaceQuery draws the options of a list of workspaces.
@@ -466,7 +480,7 @@ func (g *generator) workspaceQuery(m *model) url.Values {
 		if len(m.workspaces) > 0 {
 			ws = m.workspaces[g.rnd.IntN(len(m.workspaces))]
 		}
-		q.Set("$filter", "id eq "+odataString(ws))
+		q.Set("$filter", "id eq "+api.ODataString(ws))
 	}
 	return q
 }
@@ -488,16 +502,16 @@ func (g *generator) pluginQuery(m *model, workspace string) url.Values {
 		p := plugins[g.rnd.IntN(len(plugins))]
 		switch g.rnd.IntN(4) {
 		case 0:
-			q.Set("$filter", "name eq "+odataString(p.name))
+			q.Set("$filter", "name eq "+api.ODataString(p.name))
 		case 1:
 			if r := []rune(p.name); len(r) >= 3 {
-				q.Set("$filter", "contains(name,"+odataString(string(r[1:len(r)-1]))+")")
+				q.Set("$filter", "contains(name,"+api.ODataString(string(r[1:len(r)-1]))+")")
 			}
 		case 2:
 			q.Set("$filter", "isEnabled eq "+g.pick("true", "false"))
 		default:
 			if p.displayName != "" {
-				q.Set("$filter", "displayName eq "+odataString(p.displayName))
+				q.Set("$filter", "displayName eq "+api.ODataString(p.displayName))
 			}
 		}
 	}
@@ -585,7 +599,7 @@ func (g *generator) otherSession(m *model, s int) int {
 
 // spoilBody makes a write's body invalid.
 func (g *generator) spoilBody(c *Call, op api.Operation) {
-	c.Body = "" // a body of another valid shape is spoiled from the minimal one
+	c.Body, c.Null = "", false // a body of another valid shape is spoiled from the minimal one
 	valid, _ := op.Body(c.Text).(map[string]any)
 	with := func(k string, v any) string {
 		b := map[string]any{}
@@ -646,6 +660,3 @@ func (g *generator) spoilBody(c *Call, op api.Operation) {
 		c.Invalid, c.Body, c.Text = invalidReadOnly, jsonText(map[string]any{"id": "00000000-0000-4000-8000-000000000000", "createdDateTime": "2000-01-01T00:00:00Z", "lastModifiedDateTime": "2000-01-01T00:00:00Z"}), ""
 	}
 }
-
-// odataString quotes a string literal for $filter.
-func odataString(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }

@@ -23,10 +23,10 @@ import (
 )
 
 // delays are the embedded server's (copilotconf explore without --target); evaluationTimeout
-// is ten times their sum, as the embedded run's 10 s is to a service's minutes.
+// is several times their sum, and short, since a stuck evaluation is only known after it.
 var (
 	delays            = mockserver.EvaluationDelays{Running: 50 * time.Millisecond, Final: 100 * time.Millisecond}
-	evaluationTimeout = 2 * time.Second
+	evaluationTimeout = time.Second
 )
 
 // target serves the reference server, with faults, on 127.0.0.1.

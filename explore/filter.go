@@ -3,6 +3,8 @@ package explore
 import (
 	"strings"
 	"time"
+
+	"github.com/copilotconf/copilotconf/api"
 )
 
 // truth is a three-valued truth: what the model can say about a $filter on an object. A
@@ -37,7 +39,15 @@ func (t truth) not() truth {
 // and predicts its value on a session's displayName and createdDateTime.
 type filter interface {
 	String() string
-	eval(name string, created time.Time) truth
+	eval(s sessionView) truth
+}
+
+// sessionView is what a filter reads of a session: a null displayName is unknown to every
+// comparison (OData's null propagation leaves it to the service), a zero time too.
+type sessionView struct {
+	name    string
+	null    bool
+	created time.Time
 }
 
 // nameFilter is displayName eq, ne or startswith a string.
@@ -48,14 +58,18 @@ type nameFilter struct {
 
 func (f nameFilter) String() string {
 	if f.op == "startswith" {
-		return "startswith(displayName," + odataString(f.text) + ")"
+		return "startswith(displayName," + api.ODataString(f.text) + ")"
 	}
-	return "displayName " + f.op + " " + odataString(f.text)
+	return "displayName " + f.op + " " + api.ODataString(f.text)
 }
 
 // eval compares as the service may, with or without case: a verdict both ways agree on is
 // known, another is not.
-func (f nameFilter) eval(name string, _ time.Time) truth {
+func (f nameFilter) eval(s sessionView) truth {
+	if s.null {
+		return unknown
+	}
+	name := s.name
 	match := func(a, b string) bool {
 		if f.op == "startswith" {
 			return strings.HasPrefix(a, b)
@@ -82,12 +96,13 @@ type createdFilter struct {
 }
 
 func (f createdFilter) String() string {
-	return "createdDateTime " + f.op + " " + f.at.UTC().Format("2006-01-02T15:04:05.0000000Z")
+	return "createdDateTime " + f.op + " " + api.ODataTime(f.at)
 }
 
 // eval leaves a timestamp equal to the literal (at 100 ns, Graph's precision) unknown: the
 // service may hold it more precisely than it wrote it.
-func (f createdFilter) eval(_ string, created time.Time) truth {
+func (f createdFilter) eval(s sessionView) truth {
+	created := s.created
 	a, b := created.Truncate(100*time.Nanosecond), f.at.Truncate(100*time.Nanosecond)
 	if a.Equal(b) || created.IsZero() {
 		return unknown
@@ -110,8 +125,8 @@ func (f boolFilter) String() string {
 	return "(" + f.left.String() + ") " + f.op + " (" + f.right.String() + ")"
 }
 
-func (f boolFilter) eval(name string, created time.Time) truth {
-	l, r := f.left.eval(name, created), f.right.eval(name, created)
+func (f boolFilter) eval(s sessionView) truth {
+	l, r := f.left.eval(s), f.right.eval(s)
 	if f.op == "and" {
 		switch {
 		case l == isFalse || r == isFalse:
@@ -135,8 +150,8 @@ type notFilter struct{ inner filter }
 
 func (f notFilter) String() string { return "not (" + f.inner.String() + ")" }
 
-func (f notFilter) eval(name string, created time.Time) truth {
-	return f.inner.eval(name, created).not()
+func (f notFilter) eval(s sessionView) truth {
+	return f.inner.eval(s).not()
 }
 
 // sessionFilter draws a $filter over the run's sessions: displayName eq, ne or startswith a name

@@ -62,23 +62,23 @@ func (e *executor) listSessions(ctx context.Context, out *[]violation, st *step,
 			continue
 		}
 		// A session of the run is judged by what the model knows; another by what is listed.
-		name, created := str(it["displayName"]), time.Time{}
+		name, hasName := it["displayName"]
+		v := sessionView{name: str(name), null: name == nil}
 		if t, ok := timestamp(it["createdDateTime"]); ok {
-			created = t
+			v.created = t
 		}
-		_, hasName := it["displayName"]
 		if s, ours := runs[id]; ours {
-			name, created, hasName = s.name, s.created, true
+			v, hasName = s.view(), true
 		}
-		if hasName && c.Filter.eval(name, created) == isFalse {
-			e.check(out, PropFiltered, false, "list sessions with $filter=%s: lists %s named %q, created %s, which the filter does not match", c.Filter, id, name, created.Format(time.RFC3339Nano))
+		if hasName && c.Filter.eval(v) == isFalse {
+			e.check(out, PropFiltered, false, "list sessions with $filter=%s: lists %s named %q, created %s, which the filter does not match", c.Filter, id, v.name, v.created.Format(time.RFC3339Nano))
 		} else {
 			e.checked[PropFiltered]++
 		}
 	}
 	if complete {
 		for _, s := range known {
-			if c.Filter == nil || c.Filter.eval(s.name, s.created) == isTrue {
+			if c.Filter == nil || c.Filter.eval(s.view()) == isTrue {
 				e.check(out, PropListed, listed[s.id], "list sessions%s: session %s of this run (named %q, created %s) is missing",
 					withFilter(c.Filter), s.id, s.name, s.created.Format(time.RFC3339Nano))
 			}
@@ -277,9 +277,9 @@ func (e *executor) listEvaluations(ctx context.Context, out *[]violation, st *st
 		state, _ := strings.CutPrefix(filter, "state eq ")
 		id, _ := strings.CutPrefix(filter, "id eq ")
 		switch {
-		case filter == "", id == odataString(ev.id):
+		case filter == "", id == api.ODataString(ev.id):
 			want = append(want, ev.id)
-		case state != "" && api.FinalEvaluationState(ev.state) && state == odataString(ev.state):
+		case state != "" && api.FinalEvaluationState(ev.state) && state == api.ODataString(ev.state):
 			want = append(want, ev.id)
 		case state != "" && !api.FinalEvaluationState(ev.state) && slices.Contains(got, ev.id):
 			want = append(want, ev.id) // its state may have changed since it was read: either way

@@ -30,6 +30,7 @@ type plugin struct {
 type session struct {
 	id       string
 	name     string
+	null     bool // the displayName is null
 	created  time.Time
 	modified time.Time
 	prompts  []*prompt
@@ -55,24 +56,9 @@ type evaluation struct {
 	finalReads int
 }
 
-// named returns the run's sessions whose displayName is name.
-func (m *model) named(name string) []*session {
-	var out []*session
-	for _, s := range m.sessions {
-		if s.name == name {
-			out = append(out, s)
-		}
-	}
-	return out
-}
-
-// ids returns the ids of sessions.
-func ids(sessions []*session) []string {
-	out := make([]string, len(sessions))
-	for i, s := range sessions {
-		out[i] = s.id
-	}
-	return out
+// view is what a $filter reads of the session.
+func (s *session) view() sessionView {
+	return sessionView{name: s.name, null: s.null, created: s.created}
 }
 
 // firstCreated is the earliest createdDateTime of the run's sessions (zero when there is none).

@@ -281,7 +281,7 @@ func (e *executor) run(ctx context.Context, c Call) (step, []violation) {
 		}
 	case c.Invalid == invalidReadOnly && ex.Status == http.StatusOK:
 		// Left be: the session is as it was, its lastModifiedDateTime moved on.
-		c.Text = tg.session.name
+		c.Text, c.Null = tg.session.name, tg.session.null
 		e.expectSuccess(ctx, &out, &st, op, c, tg, ex)
 	case c.Invalid != "":
 		want := refusals[c.Invalid]
@@ -305,6 +305,9 @@ func (e *executor) run(ctx context.Context, c Call) (step, []violation) {
 func requestBody(op api.Operation, c Call) string {
 	if c.Body != "" {
 		return c.Body
+	}
+	if c.Null {
+		return jsonText(map[string]any{"displayName": nil})
 	}
 	text := c.Text
 	if c.Pad > 0 {
@@ -472,8 +475,8 @@ func (e *executor) created(out *[]violation, c Call, ex *httpclient.Exchange, ob
 // sameSession checks a session read back against the model.
 func (e *executor) sameSession(out *[]violation, what string, s *session, obj map[string]any, selected bool) {
 	e.check(out, PropRoundTrip, str(obj["id"]) == s.id, "%s: asked for %s, got id %q", what, s.id, str(obj["id"]))
-	if _, has := obj["displayName"]; has || !selected {
-		e.check(out, PropRoundTrip, str(obj["displayName"]) == s.name, "%s %s: displayName %q, last set to %q", what, s.id, str(obj["displayName"]), s.name)
+	if name, has := obj["displayName"]; has || !selected {
+		e.check(out, PropRoundTrip, sameName(name, has, s.name, s.null), "%s %s: displayName %s, last set to %s", what, s.id, jsonText(name), nameText(s.name, s.null))
 	}
 	if created, ok := timestamp(obj["createdDateTime"]); ok {
 		e.check(out, PropTimestamps, created.Equal(s.created), "%s %s: createdDateTime %s, created at %s", what, s.id, created.Format(time.RFC3339Nano), s.created.Format(time.RFC3339Nano))
@@ -506,12 +509,30 @@ func (e *executor) expectExpanded(out *[]violation, s *session, obj map[string]a
 
 // updated checks an update's answer and records the new name and time.
 func (e *executor) updated(out *[]violation, s *session, c Call, obj map[string]any) {
-	e.check(out, PropRoundTrip, str(obj["displayName"]) == c.Text, "update session %s: displayName %q came back as %q", s.id, c.Text, str(obj["displayName"]))
+	name, has := obj["displayName"]
+	e.check(out, PropRoundTrip, sameName(name, has, c.Text, c.Null), "update session %s: displayName %s came back as %s", s.id, nameText(c.Text, c.Null), jsonText(name))
 	created, _ := timestamp(obj["createdDateTime"])
 	modified, ok := timestamp(obj["lastModifiedDateTime"])
 	e.check(out, PropTimestamps, created.Equal(s.created), "update session %s: createdDateTime moved from %s to %s", s.id, s.created.Format(time.RFC3339Nano), created.Format(time.RFC3339Nano))
 	e.check(out, PropTimestamps, ok && !modified.Before(s.modified), "update session %s: lastModifiedDateTime went back from %s to %s", s.id, s.modified.Format(time.RFC3339Nano), modified.Format(time.RFC3339Nano))
-	s.name, s.modified = c.Text, modified
+	s.name, s.null, s.modified = c.Text, c.Null, modified
+}
+
+// sameName says whether a displayName answered (present or not) is the one set: a null one
+// is written out as null.
+func sameName(got any, present bool, name string, null bool) bool {
+	if null {
+		return present && got == nil
+	}
+	s, ok := got.(string)
+	return ok && s == name
+}
+
+func nameText(name string, null bool) string {
+	if null {
+		return "null"
+	}
+	return jsonText(name)
 }
 
 // expectSelected checks that only the key and the selected properties came back.

@@ -70,12 +70,16 @@ func Shrink(ctx context.Context, cfg Config, f *Failure) (*Failure, int) {
 		return true
 	}
 	// First the calls that touch what the breaking call names: most failures need no more.
-	if focused := focus(best.Steps); len(focused) < len(best.Steps) {
-		try(focused)
+	// Left-out calls are first left out without waiting the time they took: most failures do
+	// not depend on time, and their replays are quick. When that does not break the property
+	// and waiting does, every later candidate waits too.
+	timed := false
+	if len(focus(best.Steps, false)) < len(best.Steps) && !try(focus(best.Steps, false)) {
+		timed = try(focus(best.Steps, true))
 	}
 	for chunk := len(best.Steps) / 2; chunk >= 1; chunk /= 2 {
 		for start := 0; start+chunk <= len(best.Steps); {
-			if !try(without(best.Steps, start, start+chunk)) {
+			if !try(without(best.Steps, start, start+chunk, timed)) {
 				start += chunk
 			}
 			// On success best.Steps is shorter and the calls after start moved up: try the
@@ -87,13 +91,13 @@ func Shrink(ctx context.Context, cfg Config, f *Failure) (*Failure, int) {
 
 // without returns the calls of steps except those in [from, to) and those that named an
 // object one of them created; the others are renumbered to name the same objects.
-func without(steps []Step, from, to int) []Call {
-	return keep(steps, func(i int) bool { return i < from || i >= to })
+func without(steps []Step, from, to int, timed bool) []Call {
+	return keep(steps, func(i int) bool { return i < from || i >= to }, timed)
 }
 
 // focus returns the calls that touch an object the last call names (or its parents), and
 // the calls that created those objects.
-func focus(steps []Step) []Call {
+func focus(steps []Step, timed bool) []Call {
 	last := len(steps) - 1
 	named := map[string]bool{}
 	for _, k := range references(steps[last].Call) {
@@ -110,7 +114,7 @@ func focus(steps []Step) []Call {
 			}
 		}
 		return false
-	})
+	}, timed)
 }
 
 // references are the objects a call names, as keys of its own run ("s#2": the third
@@ -164,18 +168,24 @@ func creations(steps []Step) []string {
 }
 
 // keep returns the calls of the steps kept and leaves out those that named an object a
-// call left out created; the others are renumbered to name the same objects.
-func keep(steps []Step, kept func(int) bool) []Call {
+// call left out created; the others are renumbered to name the same objects. When timed, the
+// time the calls left out took is waited before the next call on evaluations kept.
+func keep(steps []Step, kept func(int) bool, timed bool) []Call {
 	r := renumbering{index: map[string]int{}, count: map[string][2]int{}}
 	var out []Call
-	// Where calls are left out, the next call kept waits as long as it came after the last
-	// one kept: what happens with time (an evaluation's life) still happens in between.
+	// Where calls are left out, the time they took is owed, and the next call on evaluations
+	// kept waits it: an evaluation's life goes on with time, whatever was sent.
 	var lastEnd time.Time
+	var owed time.Duration
 	left := false
 	for i, st := range steps {
 		c := st.Call
 		if left && !lastEnd.IsZero() && len(st.Exchanges) > 0 {
-			c.After = max(c.After, st.Exchanges[0].Started.Sub(lastEnd))
+			owed += st.Exchanges[0].Started.Sub(lastEnd) - c.After
+		}
+		if onEvaluations := c.Op == api.GetEvaluation.Name || c.Op == api.ListEvaluations.Name; timed && onEvaluations && owed > 0 && kept(i) {
+			c.After += owed
+			owed = 0
 		}
 		drop := !kept(i)
 		oldSession, oldPrompt := c.Session, c.Prompt

@@ -39,7 +39,7 @@ var (
 	allAuthSpecs  = authSpecs()
 )
 
-const wireTime = "2006-01-02T15:04:05.0000000Z"
+const wireTime = api.TimestampLayout
 
 // timestamps applies fn to every createdDateTime and lastModifiedDateTime of the response.
 func (x *faultResponse) timestamps(fn func(name string, t time.Time, entity map[string]any) any) {

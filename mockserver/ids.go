@@ -3,6 +3,7 @@ package mockserver
 import (
 	"time"
 
+	"github.com/copilotconf/copilotconf/api"
 	"github.com/copilotconf/copilotconf/internal/uuid"
 )
 
@@ -10,7 +11,7 @@ import (
 const (
 	// timestampLayout is the wire form of every DateTimeOffset the server
 	// writes: UTC, exactly 7 fractional digits, literal Z.
-	timestampLayout = "2006-01-02T15:04:05.0000000Z"
+	timestampLayout = api.TimestampLayout
 	// errorDateLayout is innerError.date: no fraction and no offset, as Graph writes it.
 	errorDateLayout = "2006-01-02T15:04:05"
 	// tick is the resolution of stored timestamps (the 7th fractional digit).

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"strings"
 	"time"
 
 	"github.com/copilotconf/copilotconf/api"
@@ -92,9 +91,3 @@ func windowOf(ex *httpclient.Exchange) window {
 
 // httpRequest is the request type of the shared client.
 type httpRequest = httpclient.Request
-
-// odataString quotes a string literal for $filter (” escapes a quote).
-func odataString(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
-
-// odataTime writes a DateTimeOffset literal for $filter.
-func odataTime(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.0000000Z") }

@@ -89,7 +89,7 @@ var _ = describe("List evaluations", func() {
 		Requirement: "lists only evaluations in the state named by $filter=state eq '…'"}, func(t *T) {
 		r := mustFinalEvaluation(t)
 		label := "list evaluations with $filter=state eq '" + r.Final + "'"
-		pages, complete := walk(t, listEvaluationsRequest(label, r.SessionID, r.PromptID, "$filter", "state eq "+odataString(r.Final)), "")
+		pages, complete := walk(t, listEvaluationsRequest(label, r.SessionID, r.PromptID, "$filter", "state eq "+api.ODataString(r.Final)), "")
 		if !complete {
 			return
 		}

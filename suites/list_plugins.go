@@ -141,7 +141,7 @@ var _ = describe("List plugins", func() {
 		Requirement: "lists exactly the plugin named by $filter=name eq '…' (the documented request)"}, func(t *T) {
 		p := pluginWhere(t, "with a name", func(p map[string]any) bool { return stringOf(p["name"]) != "" })
 		name := stringOf(p["name"])
-		expectFiltered(t, "name eq "+odataString(name), func(p map[string]any) bool { return stringOf(p["name"]) == name }, []string{name})
+		expectFiltered(t, "name eq "+api.ODataString(name), func(p map[string]any) bool { return stringOf(p["name"]) == name }, []string{name})
 	})
 
 	conformance(Spec{ID: "PLUGIN-LIST-06", Level: OData, Operation: api.ListPlugins.Name, Doc: api.ListPlugins.Doc,
@@ -149,7 +149,7 @@ var _ = describe("List plugins", func() {
 		p := pluginWhere(t, "with a name of 3 characters or more", func(p map[string]any) bool { return len([]rune(stringOf(p["name"]))) >= 3 })
 		name := []rune(stringOf(p["name"]))
 		part := string(name[1 : len(name)-1])
-		expectFiltered(t, "contains(name,"+odataString(part)+")", func(p map[string]any) bool {
+		expectFiltered(t, "contains(name,"+api.ODataString(part)+")", func(p map[string]any) bool {
 			return strings.Contains(strings.ToLower(stringOf(p["name"])), strings.ToLower(part))
 		}, []string{string(name)})
 	})
@@ -176,7 +176,7 @@ var _ = describe("List plugins", func() {
 		Requirement: "lists the plugins with that display name with $filter=displayName eq '…'"}, func(t *T) {
 		p := pluginWhere(t, "with a display name", func(p map[string]any) bool { return stringOf(p["displayName"]) != "" })
 		dn := stringOf(p["displayName"])
-		expectFiltered(t, "displayName eq "+odataString(dn), func(p map[string]any) bool { return stringOf(p["displayName"]) == dn },
+		expectFiltered(t, "displayName eq "+api.ODataString(dn), func(p map[string]any) bool { return stringOf(p["displayName"]) == dn },
 			[]string{stringOf(p["name"])})
 	})
 

@@ -141,21 +141,21 @@ var _ = describe("List sessions", func() {
 		if s.Name == "" {
 			t.Skipf("read-only mode: the existing session has no displayName to filter on")
 		}
-		pages, _ := walk(t, listSessionsRequest("list sessions with $filter", "$filter", "displayName eq "+odataString(s.Name)), "")
+		pages, _ := walk(t, listSessionsRequest("list sessions with $filter", "$filter", "displayName eq "+api.ODataString(s.Name)), "")
 		items := allItems(pages)
 		if !contains(idsOf(items), s.ID) {
-			t.Errorf("$filter displayName eq %s: the matching session %q is missing", odataString(s.Name), s.ID)
+			t.Errorf("$filter displayName eq %s: the matching session %q is missing", api.ODataString(s.Name), s.ID)
 		}
 		for _, it := range items {
 			if name, _ := it["displayName"].(string); name != s.Name {
-				t.Errorf("$filter displayName eq %s: got session %v named %s", odataString(s.Name), it["id"], jsonText(it["displayName"], true))
+				t.Errorf("$filter displayName eq %s: got session %v named %s", api.ODataString(s.Name), it["id"], jsonText(it["displayName"], true))
 			}
 		}
 	})
 
 	conformance(Spec{ID: "SESS-LIST-10", Level: OData, Operation: api.ListSessions.Name, Doc: DocQueryParameters,
 		Requirement: "answers a $filter with no match with 200 and an empty value array"}, func(t *T) {
-		ex := t.Do(listSessionsRequest("list sessions with a $filter matching nothing", "$filter", "displayName eq "+odataString(runName("no such session "+unknownID()))))
+		ex := t.Do(listSessionsRequest("list sessions with a $filter matching nothing", "$filter", "displayName eq "+api.ODataString(runName("no such session "+unknownID()))))
 		requireStatus(t, ex, http.StatusOK)
 		if items, ok := valueArray(t, "empty $filter result", requireObject(t, ex)); ok && len(items) != 0 {
 			t.Errorf("a $filter that matches nothing: expected \"value\": [], got %d items", len(items))
@@ -180,7 +180,7 @@ var _ = describe("List sessions", func() {
 			t.FailNow()
 		}
 		from, to := created.Add(-time.Second), created.Add(time.Second)
-		filter := "createdDateTime ge " + odataTime(from) + " and createdDateTime le " + odataTime(to)
+		filter := "createdDateTime ge " + api.ODataTime(from) + " and createdDateTime le " + api.ODataTime(to)
 		pages, _ := walk(t, listSessionsRequest("list sessions with a createdDateTime range", "$filter", filter), "")
 		items := allItems(pages)
 		if !contains(idsOf(items), s.ID) {

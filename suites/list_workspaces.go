@@ -53,9 +53,9 @@ var _ = describe("List workspaces", func() {
 	conformance(Spec{ID: "WS-LIST-05", Level: OData, Operation: api.ListWorkspaces.Name, Doc: DocQueryParameters,
 		Requirement: "lists exactly the workspace named by $filter=id eq '…'"}, func(t *T) {
 		ws := env().cfg.Workspace
-		pages, complete := walk(t, listWorkspacesRequest("list workspaces with $filter on id", "$filter", "id eq "+odataString(ws)), "")
+		pages, complete := walk(t, listWorkspacesRequest("list workspaces with $filter on id", "$filter", "id eq "+api.ODataString(ws)), "")
 		if complete {
-			expectSameSet(t, "list workspaces with $filter=id eq "+odataString(ws), idsOf(allItems(pages)), []string{ws})
+			expectSameSet(t, "list workspaces with $filter=id eq "+api.ODataString(ws), idsOf(allItems(pages)), []string{ws})
 		}
 	})
 

@@ -2,11 +2,13 @@ package suites
 
 import (
 	"fmt"
-	. "github.com/onsi/ginkgo/v2"
 	"net/http"
 	"net/url"
 	"time"
 
+	. "github.com/onsi/ginkgo/v2"
+
+	"github.com/copilotconf/copilotconf/api"
 	"github.com/copilotconf/copilotconf/internal/httpclient"
 	"github.com/copilotconf/copilotconf/schemas"
 )
@@ -153,7 +155,7 @@ func sessionWindow(sessions ...namedSession) (filter string, ok bool) {
 	if len(sessions) == 0 {
 		return "", false
 	}
-	return "createdDateTime ge " + odataTime(from) + " and createdDateTime le " + odataTime(to.Add(time.Millisecond)), true
+	return "createdDateTime ge " + api.ODataTime(from) + " and createdDateTime le " + api.ODataTime(to.Add(time.Millisecond)), true
 }
 
 // firstPages stops a walk after n pages.

@@ -2,10 +2,12 @@ package suites
 
 import (
 	"fmt"
-	. "github.com/onsi/ginkgo/v2"
 	"net/http"
 	"sort"
 
+	. "github.com/onsi/ginkgo/v2"
+
+	"github.com/copilotconf/copilotconf/api"
 	"github.com/copilotconf/copilotconf/internal/httpclient"
 	"github.com/copilotconf/copilotconf/matchers"
 	"github.com/copilotconf/copilotconf/schemas"
@@ -190,7 +192,7 @@ var _ = describe("Sessions and their prompts", func() {
 		if v, ok := got["prompts"]; ok {
 			t.Errorf("get session without $expand: expected no \"prompts\" member, got %s", jsonText(v, true))
 		}
-		ex := t.Do(getRequest("list sessions", sessionsPath(), query("$filter", "displayName eq "+odataString(p.Session.Name))))
+		ex := t.Do(getRequest("list sessions", sessionsPath(), query("$filter", "displayName eq "+api.ODataString(p.Session.Name))))
 		requireStatus(t, ex, http.StatusOK)
 		items, _ := valueArray(t, "list sessions", requireObject(t, ex))
 		for _, it := range items {
