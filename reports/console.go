@@ -41,9 +41,9 @@ func Console(w io.Writer, run *results.Run, reportDir string) {
 		fmt.Fprintf(w, "Run stopped: %s\n", run.Stopped)
 	}
 	if t := run.Traffic; t.Requests > 0 {
-		fmt.Fprintf(w, "Requests: %d sent, at most %d at once, %s\n", t.Requests, t.PeakInFlight, plural(t.Workers, "worker process", "worker processes"))
+		fmt.Fprintf(w, "Requests: %d sent, at most %d at once, %s\n", t.Requests, t.PeakInFlight, Plural(t.Workers, "worker process", "worker processes"))
 	}
-	fmt.Fprintf(w, "Throttling: %d responses were 429/503 and retried; %d specs gave up (throttled)\n", run.Retried, len(run.With(results.Throttled)))
+	fmt.Fprintf(w, "Throttling: %s 429/503 and retried; %s up (throttled)\n", Plural(run.Retried, "response was", "responses were"), Plural(len(run.With(results.Throttled)), "spec gave", "specs gave"))
 	if run.Mode.ReadOnly {
 		fmt.Fprintln(w, "Read-only mode: nothing was written")
 	}
@@ -51,7 +51,7 @@ func Console(w io.Writer, run *results.Run, reportDir string) {
 		n := run.Count(func(s results.Spec) bool {
 			return slices.Contains(s.Labels, "evaluation") && s.Outcome == results.Skipped
 		}).Total
-		fmt.Fprintf(w, "Evaluations: %d specs that create evaluations were skipped, as they use billed capacity (--evaluations runs them)\n", n)
+		fmt.Fprintf(w, "Evaluations: %s evaluations %s skipped, as they use billed capacity (--evaluations runs them)\n", Plural(n, "spec that creates", "specs that create"), map[bool]string{true: "was", false: "were"}[n == 1])
 	}
 	if !run.Target.TLSVerification {
 		fmt.Fprintln(w, "TLS certificate verification was OFF (--insecure-skip-tls-verify)")
@@ -116,8 +116,8 @@ func wrapIDs(ids []string, indent string) string {
 	return strings.Join(append(lines, line), "\n")
 }
 
-// plural writes n with the singular or plural noun.
-func plural(n int, one, many string) string {
+// Plural writes n with the singular or the plural noun: "1 session", "2 sessions".
+func Plural(n int, one, many string) string {
 	if n == 1 {
 		return "1 " + one
 	}
@@ -138,7 +138,7 @@ func createdCounts(created []results.CreatedObject) string {
 				n++
 			}
 		}
-		parts = append(parts, fmt.Sprintf("%d %ss", n, op.Creates))
+		parts = append(parts, Plural(n, op.Creates, op.Creates+"s"))
 	}
 	return strings.Join(parts, ", ")
 }

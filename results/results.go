@@ -180,7 +180,7 @@ type CreatedObject struct {
 	SessionID string `json:"sessionId,omitempty"`
 	PromptID  string `json:"promptId,omitempty"` // of an evaluation
 	Name      string `json:"name,omitempty"`     // displayName of a session, content of a prompt
-	URL       string `json:"url"`
+	URL       string `json:"url"`                // the object's own URL
 }
 
 // Warning reports whether s is an advisory failure that, without --strict, does not fail the run.
@@ -414,8 +414,18 @@ func CreatedBy(method, rawURL, baseURL string, status int, body []byte) (Created
 	var obj map[string]any
 	_ = json.Unmarshal(body, &obj)
 	name := func(v any) string { s, _ := v.(string); return s }
-	c := CreatedObject{URL: rawURL, Kind: op.Creates, ID: name(obj["id"]), Name: name(obj[op.NameMember]),
+	c := CreatedObject{Kind: op.Creates, ID: name(obj["id"]), Name: name(obj[op.NameMember]),
 		SessionID: params[api.SessionID], PromptID: params[api.PromptID]}
+	// The object's own URL: the collection it was created in, and its id (the collection's
+	// when the answer gave no id).
+	c.URL = rawURL
+	if c.ID != "" {
+		own := *u
+		own.RawQuery, own.Fragment = "", ""
+		own.Path = strings.TrimRight(own.Path, "/") + "/" + c.ID
+		own.RawPath = strings.TrimRight(u.EscapedPath(), "/") + "/" + url.PathEscape(c.ID)
+		c.URL = own.String()
+	}
 	if r := []rune(c.Name); len(r) > maxCreatedName {
 		c.Name = string(r[:maxCreatedName]) + "…"
 	}

@@ -122,7 +122,7 @@ func printDiff(w io.Writer, old, cur results.ConformanceReport, changes []change
 	fmt.Fprintf(w, "%d regressions, %d fixed, %d changed, %d only in OLD, %d only in NEW\n",
 		counts["regression"], counts["fixed"], counts["changed"], counts["only in OLD"], counts["only in NEW"])
 	if n := counts["not compared"]; n > 0 {
-		fmt.Fprintf(w, "%d specs were selected in only one of the runs and are not compared\n", n)
+		fmt.Fprintf(w, "%s selected in only one of the runs and not compared\n", reports.Plural(n, "spec was", "specs were"))
 	}
 }
 

@@ -43,10 +43,12 @@ Flags of explore:
   --steps N       stop after N calls (default 500)
   --duration D    stop after D (default 60s); whichever of --steps and --duration comes first
 Flags shared with run: --target, --workspace, --token, --token-file, --auth and its flags,
---read-only, --max-writes (default 20; none against the embedded server), --evaluations (create evaluations against a --target
-too: they use billed capacity; the embedded server always gets them), --evaluation-timeout (when the steps or the time are
-spent, explore reads its evaluations until they are final; one that is not within this time of its creation breaks the
-lifecycle property), --rate, --max-body, --request-timeout, --max-retry-wait,
+--read-only, --max-writes (objects created; default 20, none against the embedded server;
+once spent, explore goes on without creating), --evaluations (create evaluations against a
+--target too: they use billed capacity; the embedded server always gets them),
+--evaluation-timeout (when the steps or the time are spent, explore reads its evaluations
+until they are final; one that is not, this long after its creation, breaks the lifecycle
+property), --rate, --max-body, --request-timeout, --max-retry-wait,
 --max-transport-failures, the TLS flags, --report-dir, --fault (the embedded server only).
 See copilotconf run --help.
 
@@ -229,14 +231,14 @@ func runExplore(eo exploreOptions, stdio IO) (int, error) {
 	failure := res.Failure
 	replays := 0
 	if failure != nil {
-		fmt.Fprintf(console, "property %q broke after %d calls; shrinking…\n", failure.Property, len(failure.Steps))
+		fmt.Fprintf(console, "property %q broke after %s; shrinking…\n", failure.Property, reports.Plural(len(failure.Steps), "call", "calls"))
 		failure, replays = explore.Shrink(ctx, cfg, failure)
 	}
 	if err := writeExploreReports(o.reportDir, res, failure, created, t.url, o.workspace, t.client.Redact); err != nil {
 		return 0, &exitError{code: ExitFailed, err: fmt.Errorf("writing reports: %w", err)}
 	}
 	printExploreSummary(console, res, failure, replays, time.Since(started), o.reportDir, o.maxWrites)
-	fmt.Fprintf(console, "Created on the target: %d objects (the API has no DELETE; listed in %s)\n", len(created), filepath.Join(o.reportDir, reports.CreatedFile))
+	fmt.Fprintf(console, "Created on the target: %s (the API has no DELETE; listed in %s)\n", reports.Plural(len(created), "object", "objects"), filepath.Join(o.reportDir, reports.CreatedFile))
 	if failure != nil {
 		return ExitFailed, nil
 	}
@@ -267,7 +269,7 @@ func printExploreSummary(w redactingWriter, res explore.Result, failure *explore
 		fmt.Fprintf(w, "No property broke. Reports in %s: junit.xml, created.json\n", dir)
 		return
 	}
-	fmt.Fprintf(w, "FAILED: shrunk to %d calls in %d replays\n%s", len(failure.Steps), replays, failure)
+	fmt.Fprintf(w, "FAILED: shrunk to %s in %s\n%s", reports.Plural(len(failure.Steps), "call", "calls"), reports.Plural(replays, "replay", "replays"), failure)
 	fmt.Fprintf(w, "Reports in %s: junit.xml, created.json, failure.txt, replay.sh (sh replay.sh, with COPILOTCONF_TOKEN set)\n", dir)
 }
 

@@ -42,8 +42,8 @@ func TestExploreFindsShrinksAndRepeats(t *testing.T) {
 		if r.code != 1 {
 			t.Fatalf("expected exit 1 (a property broke), got %s", r)
 		}
-		m := regexp.MustCompile(`property "([a-z-]+)" broke after (\d+) calls`).FindStringSubmatch(r.stdout)
-		shrunk := regexp.MustCompile(`shrunk to (\d+) calls`).FindStringSubmatch(r.stdout)
+		m := regexp.MustCompile(`property "([a-z-]+)" broke after (\d+) calls?`).FindStringSubmatch(r.stdout)
+		shrunk := regexp.MustCompile(`shrunk to (\d+) calls?`).FindStringSubmatch(r.stdout)
 		if m == nil || shrunk == nil || len(shrunk[1]) > 1 || shrunk[1] > "6" {
 			t.Fatalf("expected a broken property shrunk to at most 6 calls:\n%s", r.stdout)
 		}

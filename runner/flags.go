@@ -49,6 +49,9 @@ func printUsage(fs *flag.FlagSet, w io.Writer, synopsis, extraHelp string) {
 	fs.VisitAll(func(f *flag.Flag) {
 		name, usage := flag.UnquoteUsage(f)
 		line := "  --" + f.Name
+		if len(f.Name) == 1 { // a one-letter flag is written as users type it: -v
+			line = "  -" + f.Name
+		}
 		if name != "" {
 			line += " " + name
 		}

@@ -73,7 +73,7 @@ type hostileCase struct {
 var (
 	timeoutText  = regexp.MustCompile(`(?i)deadline exceeded|timeout|timed out`)
 	networkError = regexp.MustCompile(`(?i)connection reset|EOF|broken pipe|connection refused`)
-	throttleLine = regexp.MustCompile(`(?m)^Throttling: (\d+) responses were 429/503 and retried; (\d+) specs gave up \(throttled\)$`)
+	throttleLine = regexp.MustCompile(`(?m)^Throttling: (\d+) (?:response was|responses were) 429/503 and retried; (\d+) (?:spec gave|specs gave) up \(throttled\)$`)
 )
 
 func TestHostileTargets(t *testing.T) {

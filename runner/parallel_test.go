@@ -73,7 +73,7 @@ func TestThrottlingSlowsEveryWorker(t *testing.T) {
 		})
 	})
 	r := copilotconf(t, nil, "run", "--target", target, "--token", "throttle-token", "--procs", "4", "--report-dir", t.TempDir())
-	if r.code != 0 || !strings.Contains(r.stdout, "Throttling: 1 responses were 429/503 and retried") {
+	if r.code != 0 || !strings.Contains(r.stdout, "Throttling: 1 response was 429/503 and retried") {
 		t.Fatalf("expected a passing run that retried once, got %s", r)
 	}
 	mu.Lock()

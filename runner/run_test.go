@@ -49,6 +49,7 @@ type createdFile struct {
 		ID       string `json:"id"`
 		Name     string `json:"name"`
 		PromptID string `json:"promptId"`
+		URL      string `json:"url"`
 	} `json:"objects"`
 }
 
@@ -63,6 +64,10 @@ func readCreated(t *testing.T, dir string) (sessions, prompts int) {
 		t.Fatalf("created.json does not parse: %v", err)
 	}
 	for _, o := range c.Objects {
+		// Each object is listed with its own URL: its collection and its id.
+		if !strings.HasSuffix(o.URL, "/"+o.Kind+"s/"+o.ID) || o.ID == "" {
+			t.Errorf("created.json: the %s %q is listed with the URL %q, not its own", o.Kind, o.ID, o.URL)
+		}
 		switch o.Kind {
 		case "session":
 			sessions++

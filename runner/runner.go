@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"regexp"
+	"slices"
 	"strings"
 )
 
@@ -83,6 +85,9 @@ Exit codes:
      workspace, before any spec ran
 `
 
+// commands are the subcommands, as the usage lists them.
+var commands = []string{"run", "serve", "validate", "specs", "mutation", "explore", "diff", "version"}
+
 // Main runs the copilotconf command with args (without the program name) and returns the exit code.
 func Main(args []string, stdio IO) int {
 	if stdio.Env == nil {
@@ -94,6 +99,8 @@ func Main(args []string, stdio IO) int {
 	} else if len(args) > 0 && (args[0] == "-h" || args[0] == "--help" || args[0] == "-help") {
 		fmt.Fprint(stdio.Stdout, mainUsage)
 		return ExitOK
+	} else if len(args) > 0 && (args[0] == "--version" || args[0] == "-version") {
+		cmd, rest = "version", args[1:]
 	}
 	var err error
 	switch cmd {
@@ -114,10 +121,17 @@ func Main(args []string, stdio IO) int {
 	case "version":
 		err = versionCommand(rest, stdio)
 	case "help":
-		fmt.Fprint(stdio.Stdout, mainUsage)
-		return ExitOK
+		// "copilotconf help CMD" is "copilotconf CMD --help".
+		if len(rest) == 0 || rest[0] == "help" {
+			fmt.Fprint(stdio.Stdout, mainUsage)
+			return ExitOK
+		}
+		if !slices.Contains(commands, rest[0]) {
+			return report(usageErrorf("no help for %q: it is not a command (want %s; see copilotconf --help)", rest[0], strings.Join(commands, ", ")), stdio)
+		}
+		return Main([]string{rest[0], "--help"}, stdio)
 	default:
-		err = usageErrorf("unknown command %q (want run, serve, validate, specs, mutation, explore, diff or version; see copilotconf --help)", cmd)
+		err = usageErrorf("unknown command %q (want %s; see copilotconf --help)", cmd, strings.Join(commands, ", "))
 	}
 	return report(err, stdio)
 }
@@ -130,13 +144,17 @@ func report(err error, stdio IO) int {
 	if errors.Is(err, errHelpShown) {
 		return ExitOK
 	}
-	fmt.Fprintf(stdio.Stderr, "copilotconf: %s\n", oneLine(err.Error()))
+	fmt.Fprintf(stdio.Stderr, "copilotconf: %s\n", oneLine(ansiEscape.ReplaceAllString(err.Error(), "")))
 	var ee *exitError
 	if errors.As(err, &ee) {
 		return ee.code
 	}
 	return ExitUsage
 }
+
+// ansiEscape matches the terminal colour codes some libraries put in their errors (Ginkgo's
+// label filter parser): an error line is plain text wherever it goes.
+var ansiEscape = regexp.MustCompile("\x1b\\[[0-9;]*[A-Za-z]")
 
 func oneLine(s string) string {
 	return strings.Join(strings.Fields(s), " ")

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/copilotconf/copilotconf/mockserver"
+	"github.com/copilotconf/copilotconf/reports"
 )
 
 const serveSynopsis = "copilotconf serve [--addr 127.0.0.1:8080] [--token TOKEN] [--workspace ID,...] [--fault NAME,...] [--latency D] [--evaluation-start D] [--evaluation-run D] [--list-faults]"
@@ -98,6 +99,6 @@ func printFaults(stdio IO) error {
 	if err := tw.Flush(); err != nil {
 		return err
 	}
-	_, err := fmt.Fprintf(stdio.Stdout, "%d faults\n", len(faults))
+	_, err := fmt.Fprintln(stdio.Stdout, reports.Plural(len(faults), "fault", "faults"))
 	return err
 }

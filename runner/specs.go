@@ -9,6 +9,7 @@ import (
 
 	"github.com/onsi/ginkgo/v2/types"
 
+	"github.com/copilotconf/copilotconf/reports"
 	"github.com/copilotconf/copilotconf/suites"
 )
 
@@ -54,6 +55,6 @@ func printSpecTable(w io.Writer, specs []suites.Spec) error {
 	if err := tw.Flush(); err != nil {
 		return err
 	}
-	_, err := fmt.Fprintf(w, "%d specs\n", len(specs))
+	_, err := fmt.Fprintln(w, reports.Plural(len(specs), "spec", "specs"))
 	return err
 }
