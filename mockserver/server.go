@@ -33,6 +33,20 @@ type Options struct {
 	// EvaluationDelays time an evaluation's life: created, running after Running, final after
 	// Final more. Zero values: DefaultEvaluationDelays.
 	EvaluationDelays EvaluationDelays
+	// OnRequest, when set, is called once for every request after it was answered (for a
+	// request log).
+	OnRequest func(RequestRecord)
+}
+
+// RequestRecord is what the server's request log says of one request.
+type RequestRecord struct {
+	Time      time.Time     `json:"time"` // when it arrived
+	Method    string        `json:"method"`
+	Path      string        `json:"path"` // with the query
+	Status    int           `json:"status"`
+	Duration  time.Duration `json:"-"`
+	Millis    float64       `json:"durationMs"`
+	RequestID string        `json:"requestId,omitempty"`
 }
 
 // EvaluationDelays time the simulated life of an evaluation. An evaluation of a prompt whose
@@ -54,6 +68,7 @@ type Server struct {
 	maxBodyBytes     int64
 	latency          time.Duration
 	evaluationDelays EvaluationDelays
+	onRequest        func(RequestRecord)
 	workspaces       map[string]string // lower-cased id → id as configured
 	store            *store
 	nonce            string       // ties $skiptoken values to this server instance
@@ -72,6 +87,7 @@ func New(opts Options) (*Server, error) {
 		latency:          opts.Latency,
 		workspaces:       make(map[string]string),
 		evaluationDelays: opts.EvaluationDelays,
+		onRequest:        opts.OnRequest,
 	}
 	if s.evaluationDelays == (EvaluationDelays{}) {
 		s.evaluationDelays = DefaultEvaluationDelays
@@ -137,6 +153,16 @@ type response struct {
 // ServeHTTP runs one request: common context, panic recovery, auth,
 // routing, the operation, then writeJSON.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if s.onRequest != nil {
+		rec := &statusRecorder{ResponseWriter: w}
+		start := time.Now()
+		defer func() {
+			d := time.Since(start)
+			s.onRequest(RequestRecord{Time: start, Method: r.Method, Path: r.URL.RequestURI(), Status: rec.status,
+				Duration: d, Millis: float64(d.Microseconds()) / 1000, RequestID: rec.Header().Get("request-id")})
+		}()
+		w = rec
+	}
 	if s.latency > 0 {
 		t := time.NewTimer(s.latency)
 		select {
@@ -258,3 +284,26 @@ func (s *Server) writeJSON(w http.ResponseWriter, rc *reqCtx, resp *response) {
 		_, _ = w.Write(b)
 	}
 }
+
+// statusRecorder remembers the status written through it (0: the client went away first).
+type statusRecorder struct {
+	http.ResponseWriter
+	status int
+}
+
+func (r *statusRecorder) WriteHeader(code int) {
+	if r.status == 0 {
+		r.status = code
+	}
+	r.ResponseWriter.WriteHeader(code)
+}
+
+func (r *statusRecorder) Write(b []byte) (int, error) {
+	if r.status == 0 {
+		r.status = http.StatusOK
+	}
+	return r.ResponseWriter.Write(b)
+}
+
+// Unwrap gives http.ResponseController the writer underneath.
+func (r *statusRecorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }

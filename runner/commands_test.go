@@ -2,6 +2,7 @@ package runner_test
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
 	"net"
@@ -9,9 +10,11 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -128,11 +131,24 @@ func TestSpecsListsEverySpecOnce(t *testing.T) {
 // that address, and returns the address, the command and the rest of its output.
 func startServe(t *testing.T, args ...string) (string, *exec.Cmd, *bufio.Scanner) {
 	t.Helper()
+	addr, cmd, lines, _ := startServeWith(t, nil, args...)
+	return addr, cmd, lines
+}
+
+// startServeWith is startServe with environment variables, also returning what the server
+// writes on standard error.
+func startServeWith(t *testing.T, env map[string]string, args ...string) (string, *exec.Cmd, *bufio.Scanner, *lockedBuffer) {
+	t.Helper()
 	addr := freeAddr(t)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	t.Cleanup(cancel)
 	cmd := exec.CommandContext(ctx, os.Args[0], append([]string{"serve", "--addr", addr}, args...)...)
 	cmd.Env = append(cleanEnv(), childEnv+"=1")
+	for k, v := range env {
+		cmd.Env = append(cmd.Env, k+"="+v)
+	}
+	stderr := &lockedBuffer{}
+	cmd.Stderr = stderr
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -144,7 +160,25 @@ func startServe(t *testing.T, args ...string) (string, *exec.Cmd, *bufio.Scanner
 	if !lines.Scan() || !strings.Contains(lines.Text(), "listening on http://"+addr) {
 		t.Fatalf("serve did not announce its address: %q", lines.Text())
 	}
-	return addr, cmd, lines
+	return addr, cmd, lines, stderr
+}
+
+// lockedBuffer is a bytes.Buffer a command writes to while a test reads it.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }
 
 func TestServeAnswersUntilSignalled(t *testing.T) {
@@ -307,6 +341,114 @@ func TestServeEvaluationFlow(t *testing.T) {
 				t.Errorf("expected result.type %q with content, got %v", c.resultType, last["result"])
 			case last["completedDateTime"] == "0001-01-01T00:00:00Z" || last["runStartDateTime"] == "0001-01-01T00:00:00Z":
 				t.Errorf("a final evaluation keeps a zero date: %v", last)
+			}
+		})
+	}
+}
+
+// get sends GET path to the server at addr with token ("": none) and returns the status.
+func get(t *testing.T, addr, path, token string) int {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodGet, "http://"+addr+path, nil)
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	return resp.StatusCode
+}
+
+// waitFor polls until the server's log holds n lines.
+func waitFor(t *testing.T, log *lockedBuffer, n int) []string {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		lines := strings.Split(strings.TrimSpace(log.String()), "\n")
+		if log.String() != "" && len(lines) >= n || time.Now().After(deadline) {
+			return lines
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+const sessionsPath = "/security/securityCopilot/workspaces/default/sessions"
+
+// Every request is logged on standard error: time, method, path with query, status, duration
+// and request-id; as JSON with --log-format json; not at all with --quiet.
+func TestServeLogsRequests(t *testing.T) {
+	addr, _, _, log := startServeWith(t, nil, "--token", "log-token")
+	get(t, addr, sessionsPath+"?$top=1", "log-token")
+	get(t, addr, sessionsPath, "")
+	lines := waitFor(t, log, 2)
+	text := regexp.MustCompile(`^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z GET (\S+) (\d{3}) \S+ [0-9a-f-]{36}$`)
+	want := [][2]string{{sessionsPath + "?$top=1", "200"}, {sessionsPath, "401"}}
+	if len(lines) != 2 {
+		t.Fatalf("expected 2 log lines, got %q", lines)
+	}
+	for i, line := range lines {
+		m := text.FindStringSubmatch(line)
+		if m == nil || m[1] != want[i][0] || m[2] != want[i][1] {
+			t.Errorf("log line %d: expected the time, GET %s, %s, the duration and the request-id, got %q", i+1, want[i][0], want[i][1], line)
+		}
+	}
+
+	addr, _, _, log = startServeWith(t, nil, "--log-format", "json")
+	get(t, addr, sessionsPath, "any")
+	var rec struct {
+		Time       time.Time `json:"time"`
+		Method     string    `json:"method"`
+		Path       string    `json:"path"`
+		Status     int       `json:"status"`
+		DurationMs *float64  `json:"durationMs"`
+		RequestID  string    `json:"requestId"`
+	}
+	line := waitFor(t, log, 1)[0]
+	if err := json.Unmarshal([]byte(line), &rec); err != nil || rec.Method != "GET" || rec.Path != sessionsPath || rec.Status != 200 ||
+		rec.DurationMs == nil || rec.RequestID == "" || rec.Time.IsZero() {
+		t.Errorf("--log-format json: expected one object with time, method, path, status, durationMs and requestId, got %q (%v)", line, err)
+	}
+
+	addr, _, _, log = startServeWith(t, nil, "--quiet")
+	get(t, addr, sessionsPath, "any")
+	time.Sleep(100 * time.Millisecond)
+	if log.String() != "" {
+		t.Errorf("--quiet: expected no log, got %q", log.String())
+	}
+	if r := copilotconf(t, nil, "serve", "--log-format", "xml"); r.code != 2 || !strings.Contains(r.stderr, "invalid --log-format") {
+		t.Errorf("--log-format xml: expected a usage error, got %s", r)
+	}
+}
+
+// serve takes its token from --token or COPILOTCONF_SERVE_TOKEN, never from the
+// COPILOTCONF_TOKEN that run sends, and says at start-up which applies.
+func TestServeTokenSources(t *testing.T) {
+	for _, c := range []struct {
+		name     string
+		env      map[string]string
+		args     []string
+		accepted string // a token accepted
+		refused  string // a token refused ("" none)
+		says     string
+	}{
+		{"run's token is not serve's", map[string]string{"COPILOTCONF_TOKEN": "real-graph-token"}, nil, "dummy", "", "any non-empty bearer token"},
+		{"the variable", map[string]string{"COPILOTCONF_SERVE_TOKEN": "mock-token", "COPILOTCONF_TOKEN": "real-graph-token"}, nil, "mock-token", "real-graph-token", "only the bearer token of COPILOTCONF_SERVE_TOKEN"},
+		{"the flag first", map[string]string{"COPILOTCONF_SERVE_TOKEN": "mock-token"}, []string{"--token", "flag-token"}, "flag-token", "mock-token", "only the bearer token of --token"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			addr, _, lines, _ := startServeWith(t, c.env, append(c.args, "--quiet")...)
+			if !strings.Contains(lines.Text(), "accepts "+c.says) {
+				t.Errorf("expected the start-up line to say it accepts %s, got %q", c.says, lines.Text())
+			}
+			if got := get(t, addr, sessionsPath, c.accepted); got != 200 {
+				t.Errorf("token %q: expected 200, got %d", c.accepted, got)
+			}
+			if c.refused != "" {
+				if got := get(t, addr, sessionsPath, c.refused); got != 401 {
+					t.Errorf("token %q: expected 401, got %d", c.refused, got)
+				}
 			}
 		})
 	}

@@ -1,11 +1,15 @@
 package runner
 
 import (
+	"cmp"
 	"context"
+	"encoding/json"
 	"fmt"
+	"io"
 	"net"
 	"os/signal"
 	"strings"
+	"sync"
 	"syscall"
 	"text/tabwriter"
 	"time"
@@ -14,11 +18,17 @@ import (
 	"github.com/copilotconf/copilotconf/reports"
 )
 
-const serveSynopsis = "copilotconf serve [--addr 127.0.0.1:8080] [--token TOKEN] [--workspace ID,...] [--fault NAME,...] [--latency D] [--evaluation-start D] [--evaluation-run D] [--list-faults]"
+const serveSynopsis = "copilotconf serve [--addr 127.0.0.1:8080] [--token TOKEN] [--workspace ID,...] [--fault NAME,...] [--latency D] [--evaluation-start D] [--evaluation-run D] [--log-format text|json] [--quiet] [--list-faults]"
 
 const serveHelp = `
 Runs the reference implementation of the API in the foreground until SIGINT or SIGTERM.
-Without --token it accepts any non-empty bearer token; a request without one still gets 401.
+It accepts only the token of --token, or else of COPILOTCONF_SERVE_TOKEN; with neither, any
+non-empty bearer token (a request without one still gets 401). It never reads COPILOTCONF_TOKEN,
+the token run sends. The start-up line says which applies.
+
+Every request is logged on standard error, one line each: the time it arrived, method, path
+and query, status, duration and request-id (--log-format json: one JSON object per line;
+--quiet: no log).
 
 Evaluations follow the documented flow: create a session, a prompt in it, then
 POST .../prompts/{promptId}/evaluations with the body {} (201, state "created"); poll
@@ -32,7 +42,9 @@ To test the other endings, put a marker in the prompt's content:
 func serveCommand(args []string, stdio IO) error {
 	fs := newFlagSet("serve")
 	addr := fs.String("addr", "127.0.0.1:8080", "address to listen on")
-	token := fs.String("token", envDefault(stdio.Env, "COPILOTCONF_TOKEN", ""), "the only bearer token accepted (default: any non-empty token)")
+	token := fs.String("token", "", "the only bearer token accepted (default: COPILOTCONF_SERVE_TOKEN, else any non-empty token)")
+	logFormat := fs.String("log-format", "text", "the request log on standard error: text (one line per request) or json (one object per line)")
+	quiet := fs.Bool("quiet", false, "log no requests")
 	workspaces := fs.String("workspace", "default,secondary", "comma-separated workspace ids that exist")
 	faults := fs.String("fault", "", "switch deliberate non-conformances NAME[,NAME...] on (see --list-faults)")
 	listFaults := fs.Bool("list-faults", false, "list the faults and the specs each must break, then exit")
@@ -48,6 +60,13 @@ func serveCommand(args []string, stdio IO) error {
 	}
 	if *listFaults {
 		return printFaults(stdio)
+	}
+	if *logFormat != "text" && *logFormat != "json" {
+		return usageErrorf("invalid --log-format %q: want text or json", *logFormat)
+	}
+	tokenSource := "--token"
+	if !flagGiven(fs, "token") {
+		*token, tokenSource = envDefault(stdio.Env, "COPILOTCONF_SERVE_TOKEN", ""), "COPILOTCONF_SERVE_TOKEN"
 	}
 	if _, _, err := net.SplitHostPort(*addr); err != nil {
 		return usageErrorf("invalid --addr %q: %v", *addr, err)
@@ -65,14 +84,17 @@ func serveCommand(args []string, stdio IO) error {
 	}
 	// A zero delay is kept as given (an evaluation is final at once), not taken as the default.
 	delays := mockserver.EvaluationDelays{Running: max(*evalStart, time.Nanosecond), Final: max(*evalRun, time.Nanosecond)}
-	inst, err := mockserver.Listen(*addr, mockserver.Options{Token: *token, Workspaces: ws, Faults: splitList(*faults), Latency: *latency,
-		EvaluationDelays: delays})
+	opts := mockserver.Options{Token: *token, Workspaces: ws, Faults: splitList(*faults), Latency: *latency, EvaluationDelays: delays}
+	if !*quiet {
+		opts.OnRequest = requestLogger(stdio.Stderr, *logFormat)
+	}
+	inst, err := mockserver.Listen(*addr, opts)
 	if err != nil {
 		return usageErrorf("%v", err)
 	}
-	auth := "any non-empty bearer token"
+	auth := "any non-empty bearer token (neither --token nor COPILOTCONF_SERVE_TOKEN is set)"
 	if *token != "" {
-		auth = "only the configured bearer token"
+		auth = "only the bearer token of " + tokenSource
 	}
 	fmt.Fprintf(stdio.Stdout, "copilotconf reference server listening on %s (workspaces %s; accepts %s)\n", inst.URL(), strings.Join(ws, ", "), auth)
 	if *faults != "" {
@@ -86,6 +108,24 @@ func serveCommand(args []string, stdio IO) error {
 	}
 	fmt.Fprintln(stdio.Stdout, "copilotconf reference server stopped")
 	return nil
+}
+
+// requestLogger writes one line per request to w: text or JSON.
+func requestLogger(w io.Writer, format string) func(mockserver.RequestRecord) {
+	var mu sync.Mutex
+	return func(r mockserver.RequestRecord) {
+		var line []byte
+		if format == "json" {
+			line, _ = json.Marshal(r)
+			line = append(line, '\n')
+		} else {
+			line = fmt.Appendf(nil, "%s %s %s %d %s %s\n", r.Time.UTC().Format("2006-01-02T15:04:05.000Z"), r.Method, r.Path,
+				r.Status, r.Duration.Round(10*time.Microsecond), cmp.Or(r.RequestID, "-"))
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		_, _ = w.Write(line)
+	}
 }
 
 // printFaults lists every fault with the specs it must break.

@@ -12,7 +12,7 @@ work=$(mktemp -d)
 bin=$work/copilotconf
 go build -o "$bin" .
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()')
-"$bin" serve --addr "127.0.0.1:$port" --token bench-token --latency "$latency" >/dev/null &
+"$bin" serve --addr "127.0.0.1:$port" --token bench-token --latency "$latency" --quiet >/dev/null &
 server=$!
 trap 'kill $server 2>/dev/null; rm -rf "$work"' EXIT
 for _ in $(seq 50); do
