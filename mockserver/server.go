@@ -28,8 +28,11 @@ type Options struct {
 	// is conformant.
 	Faults []string
 	// Latency delays every answer, as a remote service would (0: none). A request whose client
-	// goes away meanwhile gets no answer.
+	// goes away meanwhile gets no answer. Conditions.Latency adds to it.
 	Latency time.Duration
+	// Conditions simulate the network for client tests: jitter, throttling (429) and random
+	// failures (503), with Retry-After. The zero value simulates nothing.
+	Conditions Conditions
 	// EvaluationDelays time an evaluation's life: created, running after Running, final after
 	// Final more. Zero values: DefaultEvaluationDelays.
 	EvaluationDelays EvaluationDelays
@@ -66,7 +69,8 @@ type Server struct {
 	token            string
 	now              func() time.Time
 	maxBodyBytes     int64
-	latency          time.Duration
+	conditions       Conditions
+	bucket           *bucket // with a throttle rate
 	evaluationDelays EvaluationDelays
 	onRequest        func(RequestRecord)
 	workspaces       map[string]string // lower-cased id → id as configured
@@ -84,13 +88,20 @@ func New(opts Options) (*Server, error) {
 		token:            opts.Token,
 		now:              opts.Now,
 		maxBodyBytes:     opts.MaxBodyBytes,
-		latency:          opts.Latency,
+		conditions:       opts.Conditions,
 		workspaces:       make(map[string]string),
 		evaluationDelays: opts.EvaluationDelays,
 		onRequest:        opts.OnRequest,
 	}
 	if s.evaluationDelays == (EvaluationDelays{}) {
 		s.evaluationDelays = DefaultEvaluationDelays
+	}
+	s.conditions.Latency += opts.Latency
+	if err := s.conditions.validate(); err != nil {
+		return nil, err
+	}
+	if s.conditions.Throttle > 0 {
+		s.bucket = newBucket(s.conditions.Throttle)
 	}
 	if s.evaluationDelays.Running < 0 || s.evaluationDelays.Final < 0 {
 		return nil, errors.New("mockserver: EvaluationDelays must not be negative")
@@ -163,14 +174,14 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}()
 		w = rec
 	}
-	if s.latency > 0 {
-		t := time.NewTimer(s.latency)
-		select {
-		case <-t.C:
-		case <-r.Context().Done():
-			t.Stop()
-			return
-		}
+	if !s.conditions.delay(r) {
+		return // the client went away
+	}
+	if e := s.refusal(time.Now()); e != nil {
+		rc := s.newReqCtx(r)
+		rc.now = s.now()
+		s.writeJSON(w, rc, errorResponse(rc, e))
+		return
 	}
 	if s.faults != nil {
 		s.faults.ServeHTTP(w, r)

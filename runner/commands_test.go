@@ -453,3 +453,75 @@ func TestServeTokenSources(t *testing.T) {
 		})
 	}
 }
+
+// getResponse sends GET path to the server at addr with a token and returns the answer.
+func getResponse(t *testing.T, addr, path string) (*http.Response, []byte, time.Duration) {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodGet, "http://"+addr+path, nil)
+	req.Header.Set("Authorization", "Bearer any")
+	start := time.Now()
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var b bytes.Buffer
+	_, _ = b.ReadFrom(resp.Body)
+	return resp, b.Bytes(), time.Since(start)
+}
+
+// expectGraphRefusal checks a 429 or 503 answer: Retry-After in whole seconds and Graph's
+// error shape.
+func expectGraphRefusal(t *testing.T, what string, resp *http.Response, body []byte, status int, code string) {
+	t.Helper()
+	var e struct {
+		Error struct {
+			Code, Message string
+		} `json:"error"`
+	}
+	retry, err := strconv.Atoi(resp.Header.Get("Retry-After"))
+	if resp.StatusCode != status || err != nil || retry < 1 || json.Unmarshal(body, &e) != nil || e.Error.Code != code || e.Error.Message == "" || resp.Header.Get("request-id") == "" {
+		t.Errorf("%s: expected %d with Retry-After, a request-id and error.code %q, got %d, Retry-After %q, %s", what, status, code, resp.StatusCode, resp.Header.Get("Retry-After"), body)
+	}
+}
+
+// The network conditions of serve: latency, throttling with 429 and failures with 503, both
+// with Retry-After in Graph's error shape.
+func TestServeNetworkConditions(t *testing.T) {
+	addr, _, lines, _ := startServeWith(t, nil, "--latency", "100ms", "--jitter", "20ms", "--quiet")
+	if _, _, took := getResponse(t, addr, sessionsPath); took < 100*time.Millisecond {
+		t.Errorf("--latency 100ms: the answer came after %s", took)
+	}
+	lines.Scan()
+	if !strings.Contains(lines.Text(), "network conditions: latency 100ms, jitter 20ms") {
+		t.Errorf("expected the conditions at start-up, got %q", lines.Text())
+	}
+
+	addr, _, _, _ = startServeWith(t, nil, "--throttle", "1/s", "--quiet")
+	if resp, _, _ := getResponse(t, addr, sessionsPath); resp.StatusCode != 200 {
+		t.Fatalf("--throttle 1/s: the first request got %d", resp.StatusCode)
+	}
+	resp, body, _ := getResponse(t, addr, sessionsPath)
+	expectGraphRefusal(t, "--throttle 1/s, a second request at once", resp, body, 429, "TooManyRequests")
+
+	addr, _, _, _ = startServeWith(t, nil, "--fail-rate", "1", "--quiet")
+	resp, body, _ = getResponse(t, addr, sessionsPath)
+	expectGraphRefusal(t, "--fail-rate 1", resp, body, 503, "serviceNotAvailable")
+
+	for _, args := range [][]string{{"--throttle", "fast"}, {"--throttle", "5/h"}, {"--fail-rate", "2"}, {"--jitter", "-1s"}} {
+		if r := copilotconf(t, nil, append([]string{"serve"}, args...)...); r.code != 2 || strings.Count(strings.TrimSpace(r.stderr), "\n") != 0 {
+			t.Errorf("serve %v: expected a one-line usage error, got %s", args, r)
+		}
+	}
+}
+
+// A full run against a server that throttles passes, slower: its retries honour Retry-After.
+func TestRunAgainstAThrottlingServer(t *testing.T) {
+	addr, _, _, _ := startServeWith(t, nil, "--throttle", "5/s", "--token", "bucket-token", "--quiet")
+	r := copilotconf(t, nil, "run", "--target", "http://"+addr, "--token", "bucket-token", "--report-dir", t.TempDir())
+	m := throttleLine.FindStringSubmatch(r.stdout)
+	if r.code != 0 || m == nil || m[1] == "0" || m[2] != "0" {
+		t.Fatalf("expected the run to pass with its 429s retried and counted, got %s", r)
+	}
+	t.Logf("a full run against --throttle 5/s: %s retried, %s", m[1], r.wall)
+}

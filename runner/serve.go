@@ -6,8 +6,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math"
 	"net"
 	"os/signal"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -18,13 +20,18 @@ import (
 	"github.com/copilotconf/copilotconf/reports"
 )
 
-const serveSynopsis = "copilotconf serve [--addr 127.0.0.1:8080] [--token TOKEN] [--workspace ID,...] [--fault NAME,...] [--latency D] [--evaluation-start D] [--evaluation-run D] [--log-format text|json] [--quiet] [--list-faults]"
+const serveSynopsis = "copilotconf serve [--addr 127.0.0.1:8080] [--token TOKEN] [--workspace ID,...] [--fault NAME,...] [--latency D] [--jitter D] [--throttle N/s] [--fail-rate P] [--evaluation-start D] [--evaluation-run D] [--log-format text|json] [--quiet] [--list-faults]"
 
 const serveHelp = `
 Runs the reference implementation of the API in the foreground until SIGINT or SIGTERM.
 It accepts only the token of --token, or else of COPILOTCONF_SERVE_TOKEN; with neither, any
 non-empty bearer token (a request without one still gets 401). It never reads COPILOTCONF_TOKEN,
 the token run sends. The start-up line says which applies.
+
+For client tests, network conditions (all off by default): --latency and --jitter delay every
+answer; --throttle answers requests beyond N a second (or N/m a minute) with 429 and
+Retry-After; --fail-rate answers that share of requests with 503 and Retry-After: 1. Both
+errors have Graph's shape.
 
 Every request is logged on standard error, one line each: the time it arrived, method, path
 and query, status, duration and request-id (--log-format json: one JSON object per line;
@@ -49,6 +56,9 @@ func serveCommand(args []string, stdio IO) error {
 	faults := fs.String("fault", "", "switch deliberate non-conformances NAME[,NAME...] on (see --list-faults)")
 	listFaults := fs.Bool("list-faults", false, "list the faults and the specs each must break, then exit")
 	latency := fs.Duration("latency", 0, "delay every answer this long, as a remote service would")
+	jitter := fs.Duration("jitter", 0, "add a random delay up to this long to every answer")
+	throttle := fs.String("throttle", "", "answer requests beyond this rate with 429 and Retry-After: N/s or N/m")
+	failRate := fs.Float64("fail-rate", 0, "answer this share of requests (0 to 1) with 503 and Retry-After")
 	evalStart := fs.Duration("evaluation-start", mockserver.DefaultEvaluationDelays.Running, "time a new evaluation stays \"created\" before it runs")
 	evalRun := fs.Duration("evaluation-run", mockserver.DefaultEvaluationDelays.Final, "time an evaluation stays \"running\" before it is final")
 	rest, err := parseInterleaved(fs, args, stdio, serveSynopsis, serveHelp)
@@ -77,14 +87,22 @@ func serveCommand(args []string, stdio IO) error {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
-	for name, d := range map[string]time.Duration{"--latency": *latency, "--evaluation-start": *evalStart, "--evaluation-run": *evalRun} {
+	rate, err := parseRate(*throttle)
+	if err != nil {
+		return usageErrorf("invalid --throttle %q: %v", *throttle, err)
+	}
+	if *failRate < 0 || *failRate > 1 {
+		return usageErrorf("invalid --fail-rate %v: want a share from 0 to 1", *failRate)
+	}
+	for name, d := range map[string]time.Duration{"--latency": *latency, "--jitter": *jitter, "--evaluation-start": *evalStart, "--evaluation-run": *evalRun} {
 		if d < 0 {
 			return usageErrorf("%s must not be negative", name)
 		}
 	}
 	// A zero delay is kept as given (an evaluation is final at once), not taken as the default.
 	delays := mockserver.EvaluationDelays{Running: max(*evalStart, time.Nanosecond), Final: max(*evalRun, time.Nanosecond)}
-	opts := mockserver.Options{Token: *token, Workspaces: ws, Faults: splitList(*faults), Latency: *latency, EvaluationDelays: delays}
+	opts := mockserver.Options{Token: *token, Workspaces: ws, Faults: splitList(*faults), EvaluationDelays: delays,
+		Conditions: mockserver.Conditions{Latency: *latency, Jitter: *jitter, Throttle: rate, FailRate: *failRate}}
 	if !*quiet {
 		opts.OnRequest = requestLogger(stdio.Stderr, *logFormat)
 	}
@@ -100,6 +118,9 @@ func serveCommand(args []string, stdio IO) error {
 	if *faults != "" {
 		fmt.Fprintf(stdio.Stdout, "faults on: %s (this server deliberately breaks the API)\n", strings.Join(splitList(*faults), ", "))
 	}
+	if c := opts.Conditions; c != (mockserver.Conditions{}) {
+		fmt.Fprintf(stdio.Stdout, "network conditions: latency %s, jitter %s, throttle %s, fail rate %g\n", c.Latency, c.Jitter, cmp.Or(*throttle, "none"), c.FailRate)
+	}
 	<-ctx.Done()
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
@@ -108,6 +129,20 @@ func serveCommand(args []string, stdio IO) error {
 	}
 	fmt.Fprintln(stdio.Stdout, "copilotconf reference server stopped")
 	return nil
+}
+
+// parseRate reads a request rate: N/s, N/m or N (a second); "" is no limit.
+func parseRate(s string) (float64, error) {
+	if s == "" {
+		return 0, nil
+	}
+	num, unit, _ := strings.Cut(s, "/")
+	per := map[string]float64{"": 1, "s": 1, "m": 60}[unit]
+	n, err := strconv.ParseFloat(num, 64)
+	if per == 0 || err != nil || n <= 0 || math.IsInf(n, 0) || math.IsNaN(n) {
+		return 0, fmt.Errorf("want a positive number of requests per second or minute, such as 5/s or 100/m")
+	}
+	return n / per, nil
 }
 
 // requestLogger writes one line per request to w: text or JSON.
