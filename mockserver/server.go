@@ -36,6 +36,9 @@ type Options struct {
 	// EvaluationDelays time an evaluation's life: created, running after Running, final after
 	// Final more. Zero values: DefaultEvaluationDelays.
 	EvaluationDelays EvaluationDelays
+	// CORS lists the origins (scheme://host:port) whose browser clients may call the server;
+	// "*" allows any. Empty: no CORS headers, and OPTIONS is answered 405.
+	CORS []string
 	// OnRequest, when set, is called once for every request after it was answered (for a
 	// request log).
 	OnRequest func(RequestRecord)
@@ -70,6 +73,7 @@ type Server struct {
 	now              func() time.Time
 	maxBodyBytes     int64
 	conditions       Conditions
+	cors             *corsPolicy // nil: none
 	bucket           *bucket // with a throttle rate
 	evaluationDelays EvaluationDelays
 	onRequest        func(RequestRecord)
@@ -89,6 +93,7 @@ func New(opts Options) (*Server, error) {
 		now:              opts.Now,
 		maxBodyBytes:     opts.MaxBodyBytes,
 		conditions:       opts.Conditions,
+		cors:             newCORSPolicy(opts.CORS),
 		workspaces:       make(map[string]string),
 		evaluationDelays: opts.EvaluationDelays,
 		onRequest:        opts.OnRequest,
@@ -173,6 +178,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 				Duration: d, Millis: float64(d.Microseconds()) / 1000, RequestID: rec.Header().Get("request-id")})
 		}()
 		w = rec
+	}
+	if s.cors != nil && s.cors.handle(w, r) {
+		return // a preflight request, answered
 	}
 	if !s.conditions.delay(r) {
 		return // the client went away

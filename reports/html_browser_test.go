@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -15,27 +14,9 @@ import (
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 
+	"github.com/copilotconf/copilotconf/internal/testservers"
 	"github.com/copilotconf/copilotconf/reports"
 )
-
-// chromiumPath finds Debian's Chromium (or COPILOTCONF_CHROMIUM). Under CI a missing browser
-// fails the test: .ci/run installs it.
-func chromiumPath(t *testing.T) string {
-	t.Helper()
-	if p := os.Getenv("COPILOTCONF_CHROMIUM"); p != "" {
-		return p
-	}
-	for _, name := range []string{"chromium", "chromium-browser"} {
-		if p, err := exec.LookPath(name); err == nil {
-			return p
-		}
-	}
-	if os.Getenv("CI") != "" {
-		t.Fatal("Chromium is not installed; .ci/run installs Debian's chromium package")
-	}
-	t.Skip("Chromium is not installed (apt-get install -y chromium); the page is tested in CI")
-	return ""
-}
 
 // browserEvents collects what the page did that it must not: console errors, uncaught
 // exceptions and network requests other than the page itself.
@@ -69,7 +50,7 @@ func (b *browserEvents) listen(pageURL string) func(ev any) {
 }
 
 func TestHTMLReportInChromium(t *testing.T) {
-	browser := chromiumPath(t)
+	browser := testservers.Chromium(t)
 	dir := t.TempDir()
 	page := filepath.Join(dir, reports.HTMLFile)
 	b, err := reports.HTML(sampleRun())

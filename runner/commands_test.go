@@ -525,3 +525,37 @@ func TestRunAgainstAThrottlingServer(t *testing.T) {
 	}
 	t.Logf("a full run against --throttle 5/s: %s retried, %s", m[1], r.wall)
 }
+
+// serve --cors answers a browser's preflight request; without it there is no CORS header.
+func TestServeCORSPreflight(t *testing.T) {
+	preflight := func(addr string) *http.Response {
+		req, _ := http.NewRequest(http.MethodOptions, "http://"+addr+sessionsPath, nil)
+		req.Header.Set("Origin", "http://127.0.0.1:9999")
+		req.Header.Set("Access-Control-Request-Method", "POST")
+		req.Header.Set("Access-Control-Request-Headers", "authorization, content-type")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp
+	}
+	addr, _, lines, _ := startServeWith(t, nil, "--cors", "*", "--quiet")
+	resp := preflight(addr)
+	h := resp.Header
+	if resp.StatusCode != 204 || h.Get("Access-Control-Allow-Origin") != "*" || !strings.Contains(h.Get("Access-Control-Allow-Methods"), "POST") ||
+		!strings.Contains(strings.ToLower(h.Get("Access-Control-Allow-Headers")), "authorization") {
+		t.Errorf("--cors '*': expected 204 allowing the origin, POST and Authorization, got %d %v", resp.StatusCode, h)
+	}
+	lines.Scan()
+	if !strings.Contains(lines.Text(), "browser clients allowed from: *") {
+		t.Errorf("expected the allowed origins at start-up, got %q", lines.Text())
+	}
+	addr, _, _, _ = startServeWith(t, nil, "--quiet")
+	if resp := preflight(addr); resp.StatusCode < 400 || resp.Header.Get("Access-Control-Allow-Origin") != "" {
+		t.Errorf("without --cors: expected an error (the preflight carries no token) and no CORS header, got %d %v", resp.StatusCode, resp.Header)
+	}
+	if r := copilotconf(t, nil, "serve", "--cors", "example.com"); r.code != 2 || !strings.Contains(r.stderr, "invalid --cors origin") {
+		t.Errorf("--cors example.com: expected a usage error, got %s", r)
+	}
+}

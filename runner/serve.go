@@ -8,6 +8,7 @@ import (
 	"io"
 	"math"
 	"net"
+	"net/url"
 	"os/signal"
 	"strconv"
 	"strings"
@@ -20,7 +21,7 @@ import (
 	"github.com/copilotconf/copilotconf/reports"
 )
 
-const serveSynopsis = "copilotconf serve [--addr 127.0.0.1:8080] [--token TOKEN] [--workspace ID,...] [--fault NAME,...] [--latency D] [--jitter D] [--throttle N/s] [--fail-rate P] [--evaluation-start D] [--evaluation-run D] [--log-format text|json] [--quiet] [--list-faults]"
+const serveSynopsis = "copilotconf serve [--addr 127.0.0.1:8080] [--token TOKEN] [--workspace ID,...] [--fault NAME,...] [--latency D] [--jitter D] [--throttle N/s] [--fail-rate P] [--evaluation-start D] [--evaluation-run D] [--cors ORIGIN,...] [--log-format text|json] [--quiet] [--list-faults]"
 
 const serveHelp = `
 Runs the reference implementation of the API in the foreground until SIGINT or SIGTERM.
@@ -32,6 +33,9 @@ For client tests, network conditions (all off by default): --latency and --jitte
 answer; --throttle answers requests beyond N a second (or N/m a minute) with 429 and
 Retry-After; --fail-rate answers that share of requests with 503 and Retry-After: 1. Both
 errors have Graph's shape.
+
+--cors lets browser clients on other origins call the server: it answers preflight OPTIONS
+requests and adds Access-Control-Allow-Origin (and the headers a client may read) to answers.
 
 Every request is logged on standard error, one line each: the time it arrived, method, path
 and query, status, duration and request-id (--log-format json: one JSON object per line;
@@ -52,6 +56,7 @@ func serveCommand(args []string, stdio IO) error {
 	token := fs.String("token", "", "the only bearer token accepted (default: COPILOTCONF_SERVE_TOKEN, else any non-empty token)")
 	logFormat := fs.String("log-format", "text", "the request log on standard error: text (one line per request) or json (one object per line)")
 	quiet := fs.Bool("quiet", false, "log no requests")
+	cors := fs.String("cors", "", "let browser clients on these origins (scheme://host:port, comma-separated, or *) call the server: preflight OPTIONS and CORS headers")
 	workspaces := fs.String("workspace", "default,secondary", "comma-separated workspace ids that exist")
 	faults := fs.String("fault", "", "switch deliberate non-conformances NAME[,NAME...] on (see --list-faults)")
 	listFaults := fs.Bool("list-faults", false, "list the faults and the specs each must break, then exit")
@@ -103,6 +108,12 @@ func serveCommand(args []string, stdio IO) error {
 	delays := mockserver.EvaluationDelays{Running: max(*evalStart, time.Nanosecond), Final: max(*evalRun, time.Nanosecond)}
 	opts := mockserver.Options{Token: *token, Workspaces: ws, Faults: splitList(*faults), EvaluationDelays: delays,
 		Conditions: mockserver.Conditions{Latency: *latency, Jitter: *jitter, Throttle: rate, FailRate: *failRate}}
+	opts.CORS = splitList(*cors)
+	for _, o := range opts.CORS {
+		if u, err := url.Parse(o); o != "*" && (err != nil || u.Scheme == "" || u.Host == "" || u.Path != "") {
+			return usageErrorf("invalid --cors origin %q: want scheme://host[:port], or *", o)
+		}
+	}
 	if !*quiet {
 		opts.OnRequest = requestLogger(stdio.Stderr, *logFormat)
 	}
@@ -117,6 +128,9 @@ func serveCommand(args []string, stdio IO) error {
 	fmt.Fprintf(stdio.Stdout, "copilotconf reference server listening on %s (workspaces %s; accepts %s)\n", inst.URL(), strings.Join(ws, ", "), auth)
 	if *faults != "" {
 		fmt.Fprintf(stdio.Stdout, "faults on: %s (this server deliberately breaks the API)\n", strings.Join(splitList(*faults), ", "))
+	}
+	if len(opts.CORS) > 0 {
+		fmt.Fprintf(stdio.Stdout, "browser clients allowed from: %s\n", strings.Join(opts.CORS, ", "))
 	}
 	if c := opts.Conditions; c != (mockserver.Conditions{}) {
 		fmt.Fprintf(stdio.Stdout, "network conditions: latency %s, jitter %s, throttle %s, fail rate %g\n", c.Latency, c.Jitter, cmp.Or(*throttle, "none"), c.FailRate)

@@ -8,6 +8,8 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"os"
+	"os/exec"
 	"testing"
 )
 
@@ -64,4 +66,23 @@ func Loopback(tb testing.TB, h http.Handler) string {
 	go func() { _ = srv.Serve(ln) }()
 	tb.Cleanup(func() { _ = srv.Close() })
 	return "http://" + ln.Addr().String()
+}
+
+// Chromium finds Debian's Chromium (or COPILOTCONF_CHROMIUM) for the tests that need a real
+// browser. Under CI a missing browser fails the test (.ci/run installs it); elsewhere it skips.
+func Chromium(tb testing.TB) string {
+	tb.Helper()
+	if p := os.Getenv("COPILOTCONF_CHROMIUM"); p != "" {
+		return p
+	}
+	for _, name := range []string{"chromium", "chromium-browser"} {
+		if p, err := exec.LookPath(name); err == nil {
+			return p
+		}
+	}
+	if os.Getenv("CI") != "" {
+		tb.Fatal("Chromium is not installed; .ci/run installs Debian's chromium package")
+	}
+	tb.Skip("Chromium is not installed (apt-get install -y chromium); the browser tests run in CI")
+	return ""
 }
