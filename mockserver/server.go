@@ -74,7 +74,7 @@ type Server struct {
 	maxBodyBytes     int64
 	conditions       Conditions
 	cors             *corsPolicy // nil: none
-	bucket           *bucket // with a throttle rate
+	bucket           *bucket     // with a throttle rate
 	evaluationDelays EvaluationDelays
 	onRequest        func(RequestRecord)
 	workspaces       map[string]string // lower-cased id → id as configured
