@@ -46,6 +46,9 @@ type mutationRow struct {
 	failed   []string // spec IDs that failed by their own checks
 	blocked  int      // specs blocked by a precondition the fault broke
 	missed   []string // declared specs that did not fail (or failed without naming their rule)
+	// notChecked are declared specs the run left out (--skip, a filter, evaluations not asked
+	// for): neither detected nor missed.
+	notChecked []string
 	exitCode int
 	err      error
 	detected bool
@@ -97,7 +100,9 @@ func mutationCommand(args []string, stdio IO) int {
 	}
 	started := time.Now()
 
+	fmt.Fprintf(stdio.Stderr, "mutation: the control run against the clean server, then %s, %d at a time\n", reports.Plural(len(faults), "fault", "faults"), *parallel)
 	control := runChild(self, filepath.Join(work, "control"), "", *skip, *procs)
+	fmt.Fprintf(stdio.Stderr, "[control] exit %d, %s (%s)\n", control.exitCode, reports.Plural(len(control.failures), "spec failed", "specs failed"), time.Since(started).Round(100*time.Millisecond))
 	var serialControl childRun
 	if *checkSerial {
 		serialControl = runChild(self, filepath.Join(work, "control-serial"), "", *skip, 1)
@@ -105,17 +110,28 @@ func mutationCommand(args []string, stdio IO) int {
 	rows := make([]mutationRow, len(faults))
 	jobs := make(chan int)
 	var wg sync.WaitGroup
+	// Progress, on standard error as each run ends: the matrix comes at the end.
+	var progressMu sync.Mutex
+	done := 0
+	progress := func(r mutationRow, took time.Duration) {
+		progressMu.Lock()
+		defer progressMu.Unlock()
+		done++
+		fmt.Fprintf(stdio.Stderr, "[%d/%d] %s: %s (%s)\n", done, len(faults), r.fault.Name, r.verdict(), took.Round(100*time.Millisecond))
+	}
 	for w := 0; w < *parallel; w++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			for i := range jobs {
 				dir := filepath.Join(work, faults[i].Name)
+				start := time.Now()
 				run := runChild(self, dir, faults[i].Name, *skip, *procs)
 				rows[i] = judge(faults[i], run)
 				if *checkSerial {
 					rows[i].differs = differences(run, runChild(self, dir+"-serial", faults[i].Name, *skip, 1))
 				}
+				progress(rows[i], time.Since(start))
 			}
 		}()
 	}
@@ -263,12 +279,38 @@ func judge(f mockserver.Fault, run childRun) mutationRow {
 	sort.Strings(row.failed)
 	for _, id := range f.Breaks {
 		msg, failed := run.failures[id]
-		if !failed || run.outcomes[id] != results.Failed || !strings.Contains(msg, "["+id+"]") || !strings.Contains(msg, "documentation: ") {
+		switch o := run.outcomes[id]; {
+		case run.err == nil && (o == results.NotSelectedOutcome || o == results.Skipped && !failed):
+			row.notChecked = append(row.notChecked, id)
+		case !failed || o != results.Failed || !strings.Contains(msg, "["+id+"]") || !strings.Contains(msg, "documentation: "):
 			row.missed = append(row.missed, id)
 		}
 	}
-	row.detected = run.err == nil && run.exitCode == ExitFailed && len(row.missed) == 0
+	row.detected = run.err == nil && run.exitCode == ExitFailed && len(row.missed) == 0 && len(row.notChecked) < len(f.Breaks)
 	return row
+}
+
+// unchecked says whether none of the specs the fault declares was run: the fault is neither
+// detected nor missed.
+func (r mutationRow) unchecked() bool {
+	return r.err == nil && len(r.missed) == 0 && len(r.notChecked) == len(r.fault.Breaks)
+}
+
+// verdict is the row's verdict for people.
+func (r mutationRow) verdict() string {
+	switch {
+	case r.detected && len(r.notChecked) > 0:
+		return "detected (not checked: " + strings.Join(r.notChecked, ",") + ")"
+	case r.detected:
+		return "detected"
+	case r.unchecked():
+		return "not checked (its specs were left out)"
+	case r.err != nil:
+		return "ERROR " + oneLine(r.err.Error())
+	case r.exitCode != ExitFailed:
+		return fmt.Sprintf("MISSED %s (exit %d)", strings.Join(r.missed, ","), r.exitCode)
+	}
+	return "MISSED " + strings.Join(r.missed, ",")
 }
 
 func printMutation(w io.Writer, control childRun, rows []mutationRow, specs []suites.Spec, all, checkSerial bool, took time.Duration) bool {
@@ -286,21 +328,17 @@ func printMutation(w io.Writer, control childRun, rows []mutationRow, specs []su
 	}
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "FAULT\tVERDICT\tEXPECTED TO FAIL\tBLOCKED\tFAILED")
-	detected := 0
+	detected, unchecked := 0, 0
 	for _, r := range rows {
-		verdict := "detected"
-		if r.detected {
+		switch {
+		case r.detected:
 			detected++
-		} else {
+		case r.unchecked():
+			unchecked++
+		default:
 			ok = false
-			verdict = "MISSED " + strings.Join(r.missed, ",")
-			if r.err != nil {
-				verdict = "ERROR " + oneLine(r.err.Error())
-			} else if r.exitCode != ExitFailed {
-				verdict += fmt.Sprintf(" (exit %d)", r.exitCode)
-			}
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\n", r.fault.Name, verdict, strings.Join(r.fault.Breaks, ","), r.blocked, strings.Join(r.failed, ","))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\n", r.fault.Name, r.verdict(), strings.Join(r.fault.Breaks, ","), r.blocked, strings.Join(r.failed, ","))
 	}
 	_ = tw.Flush()
 	if checkSerial {
@@ -335,7 +373,11 @@ func printMutation(w io.Writer, control childRun, rows []mutationRow, specs []su
 			uncovered = append(uncovered, s.ID)
 		}
 	}
-	fmt.Fprintf(w, "faults detected: %d/%d\n", detected, len(rows))
+	if unchecked > 0 {
+		fmt.Fprintf(w, "faults detected: %d/%d (%s left out)\n", detected, len(rows)-unchecked, reports.Plural(unchecked, "fault whose specs were all", "faults whose specs were all"))
+	} else {
+		fmt.Fprintf(w, "faults detected: %d/%d\n", detected, len(rows))
+	}
 	if all {
 		fmt.Fprintf(w, "core and odata specs covered by a fault: %d/%d\n", len(gated)-len(uncovered), len(gated))
 		if len(uncovered) > 0 {
