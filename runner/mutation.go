@@ -42,17 +42,17 @@ Exit codes: 0 clean control, every fault detected and every core/odata spec cove
 
 // mutationRow is the verdict on one fault.
 type mutationRow struct {
-	fault    mockserver.Fault
-	failed   []string // spec IDs that failed by their own checks
-	blocked  int      // specs blocked by a precondition the fault broke
-	missed   []string // declared specs that did not fail (or failed without naming their rule)
+	fault   mockserver.Fault
+	failed  []string // spec IDs that failed by their own checks
+	blocked int      // specs blocked by a precondition the fault broke
+	missed  []string // declared specs that did not fail (or failed without naming their rule)
 	// notChecked are declared specs the run left out (--skip, a filter, evaluations not asked
 	// for): neither detected nor missed.
 	notChecked []string
-	exitCode int
-	err      error
-	detected bool
-	differs  []string // with --check-serial: specs that ended otherwise than in the serial run
+	exitCode   int
+	err        error
+	detected   bool
+	differs    []string // with --check-serial: specs that ended otherwise than in the serial run
 }
 
 func mutationCommand(args []string, stdio IO) int {
