@@ -36,6 +36,12 @@ type Options struct {
 	// EvaluationDelays time an evaluation's life: created, running after Running, final after
 	// Final more. Zero values: DefaultEvaluationDelays.
 	EvaluationDelays EvaluationDelays
+	// Data, when set, is the state the server starts from and Reset returns to: its workspaces
+	// (Workspaces must then be empty), sessions and prompts, with fixed ids and timestamps.
+	Data *Data
+	// Admin opens the admin endpoints, outside the API's paths: POST /_copilotconf/reset and
+	// GET /_copilotconf/state (with the API's bearer token).
+	Admin bool
 	// CORS lists the origins (scheme://host:port) whose browser clients may call the server;
 	// "*" allows any. Empty: no CORS headers, and OPTIONS is answered 405.
 	CORS []string
@@ -74,7 +80,9 @@ type Server struct {
 	maxBodyBytes     int64
 	conditions       Conditions
 	cors             *corsPolicy // nil: none
-	bucket           *bucket     // with a throttle rate
+	admin            bool
+	initial          Data    // what Reset returns to
+	bucket           *bucket // with a throttle rate
 	evaluationDelays EvaluationDelays
 	onRequest        func(RequestRecord)
 	workspaces       map[string]string // lower-cased id → id as configured
@@ -94,6 +102,7 @@ func New(opts Options) (*Server, error) {
 		maxBodyBytes:     opts.MaxBodyBytes,
 		conditions:       opts.Conditions,
 		cors:             newCORSPolicy(opts.CORS),
+		admin:            opts.Admin,
 		workspaces:       make(map[string]string),
 		evaluationDelays: opts.EvaluationDelays,
 		onRequest:        opts.OnRequest,
@@ -118,6 +127,17 @@ func New(opts Options) (*Server, error) {
 		s.maxBodyBytes = defaultMaxBodyBytes
 	}
 	ws := opts.Workspaces
+	if opts.Data != nil {
+		if len(ws) > 0 {
+			return nil, errors.New("mockserver: give the workspaces in Data or in Workspaces, not both")
+		}
+		if err := opts.Data.validate(); err != nil {
+			return nil, err
+		}
+		for _, w := range opts.Data.Workspaces {
+			ws = append(ws, w.ID)
+		}
+	}
 	if ws == nil {
 		ws = []string{"default", "secondary"}
 	}
@@ -137,6 +157,15 @@ func New(opts Options) (*Server, error) {
 	}
 	s.nonce = hex.EncodeToString(n[:])
 	s.store = newStore(ws)
+	s.initial = Data{}
+	if opts.Data != nil {
+		s.initial = *opts.Data
+	} else {
+		for _, id := range ws {
+			s.initial.Workspaces = append(s.initial.Workspaces, DataWorkspace{ID: id})
+		}
+	}
+	s.store.load(s.initial)
 	faults, err := lookupFaults(opts.Faults)
 	if err != nil {
 		return nil, err
@@ -181,6 +210,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	if s.cors != nil && s.cors.handle(w, r) {
 		return // a preflight request, answered
+	}
+	if s.admin && s.serveAdmin(w, r) {
+		return
 	}
 	if !s.conditions.delay(r) {
 		return // the client went away

@@ -559,3 +559,97 @@ func TestServeCORSPreflight(t *testing.T) {
 		t.Errorf("--cors example.com: expected a usage error, got %s", r)
 	}
 }
+
+// The client-test recipe: serve starts from a data file, a client works on the preloaded
+// objects and adds its own, the admin endpoint resets, and the preloaded state is back.
+func TestServeDataAndReset(t *testing.T) {
+	data := filepath.Join(t.TempDir(), "data.json")
+	preloaded := `{"workspaces": [{"id": "default", "sessions": [
+	  {"id": "11111111-1111-4111-8111-111111111111", "displayName": "preloaded investigation",
+	   "createdDateTime": "2025-10-22T20:10:54.4940649Z", "lastModifiedDateTime": "2025-10-22T20:12:13.759634Z",
+	   "prompts": [{"id": "22222222-2222-4222-8222-222222222222", "content": "who am I",
+	     "createdDateTime": "2025-10-22T20:11:00Z", "lastModifiedDateTime": "2025-10-22T20:11:00Z"}]}]},
+	  {"id": "secondary"}]}`
+	if err := os.WriteFile(data, []byte(preloaded), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	addr, _, lines, _ := startServeWith(t, nil, "--data", data, "--admin", "--token", "data-token", "--quiet")
+	lines.Scan()
+	if !strings.Contains(lines.Text(), "data: 1 session and 1 prompt from ") {
+		t.Errorf("expected the data at start-up, got %q", lines.Text())
+	}
+	call := func(method, path, body string) (int, string) {
+		t.Helper()
+		req, _ := http.NewRequest(method, "http://"+addr+path, strings.NewReader(body))
+		req.Header.Set("Authorization", "Bearer data-token")
+		if body != "" {
+			req.Header.Set("Content-Type", "application/json")
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var b bytes.Buffer
+		_, _ = b.ReadFrom(resp.Body)
+		return resp.StatusCode, b.String()
+	}
+	sessionIDs := func() []string {
+		t.Helper()
+		status, body := call(http.MethodGet, sessionsPath, "")
+		var list struct {
+			Value []struct{ ID string } `json:"value"`
+		}
+		if status != 200 || json.Unmarshal([]byte(body), &list) != nil {
+			t.Fatalf("list sessions: %d %s", status, body)
+		}
+		var ids []string
+		for _, v := range list.Value {
+			ids = append(ids, v.ID)
+		}
+		return ids
+	}
+	preloadedState := func() string {
+		t.Helper()
+		status, body := call(http.MethodGet, "/_copilotconf/state", "")
+		if status != 200 {
+			t.Fatalf("GET /_copilotconf/state: %d %s", status, body)
+		}
+		return body
+	}
+	initial := preloadedState()
+	if got := sessionIDs(); strings.Join(got, ",") != "11111111-1111-4111-8111-111111111111" {
+		t.Fatalf("expected the preloaded session, got %v", got)
+	}
+	status, body := call(http.MethodGet, sessionsPath+"/11111111-1111-4111-8111-111111111111/prompts/22222222-2222-4222-8222-222222222222", "")
+	if status != 200 || !strings.Contains(body, `"content":"who am I"`) || !strings.Contains(body, `"createdDateTime":"2025-10-22T20:11:00.0000000Z"`) {
+		t.Errorf("the preloaded prompt, with its time: got %d %s", status, body)
+	}
+	if status, body := call(http.MethodPost, sessionsPath, `{"displayName":"the client's own"}`); status != 201 {
+		t.Fatalf("create session: %d %s", status, body)
+	}
+	if status, body := call(http.MethodPatch, sessionsPath+"/11111111-1111-4111-8111-111111111111", `{"displayName":"renamed"}`); status != 200 {
+		t.Fatalf("update session: %d %s", status, body)
+	}
+	if len(sessionIDs()) != 2 || preloadedState() == initial {
+		t.Fatalf("expected the client's changes before the reset")
+	}
+	if status, body := call(http.MethodPost, "/_copilotconf/reset", ""); status != 204 {
+		t.Fatalf("POST /_copilotconf/reset: %d %s", status, body)
+	}
+	if got := preloadedState(); got != initial {
+		t.Errorf("after the reset, expected the preloaded state again:\n%s\nwant:\n%s", got, initial)
+	}
+	if got := sessionIDs(); strings.Join(got, ",") != "11111111-1111-4111-8111-111111111111" {
+		t.Errorf("after the reset, expected the preloaded session only, got %v", got)
+	}
+
+	bad := filepath.Join(t.TempDir(), "bad.json")
+	_ = os.WriteFile(bad, []byte(`{"workspaces": [{"id": "default", "sessions": [{"id": "x"}]}]}`), 0o644)
+	if r := copilotconf(t, nil, "serve", "--data", bad); r.code != 2 || !strings.Contains(r.stderr, `session "x" needs createdDateTime`) {
+		t.Errorf("a data file without times: expected a one-line usage error, got %s", r)
+	}
+	if r := copilotconf(t, nil, "serve", "--data", data, "--workspace", "a"); r.code != 2 || !strings.Contains(r.stderr, "leave out --workspace") {
+		t.Errorf("--data with --workspace: expected a usage error, got %s", r)
+	}
+}

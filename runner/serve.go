@@ -9,6 +9,7 @@ import (
 	"math"
 	"net"
 	"net/url"
+	"os"
 	"os/signal"
 	"strconv"
 	"strings"
@@ -21,7 +22,7 @@ import (
 	"github.com/copilotconf/copilotconf/reports"
 )
 
-const serveSynopsis = "copilotconf serve [--addr 127.0.0.1:8080] [--token TOKEN] [--workspace ID,...] [--fault NAME,...] [--latency D] [--jitter D] [--throttle N/s] [--fail-rate P] [--evaluation-start D] [--evaluation-run D] [--cors ORIGIN,...] [--log-format text|json] [--quiet] [--list-faults]"
+const serveSynopsis = "copilotconf serve [--addr 127.0.0.1:8080] [--token TOKEN] [--workspace ID,...] [--fault NAME,...] [--latency D] [--jitter D] [--throttle N/s] [--fail-rate P] [--evaluation-start D] [--evaluation-run D] [--data FILE] [--admin] [--cors ORIGIN,...] [--log-format text|json] [--quiet] [--list-faults]"
 
 const serveHelp = `
 Runs the reference implementation of the API in the foreground until SIGINT or SIGTERM.
@@ -33,6 +34,15 @@ For client tests, network conditions (all off by default): --latency and --jitte
 answer; --throttle answers requests beyond N a second (or N/m a minute) with 429 and
 Retry-After; --fail-rate answers that share of requests with 503 and Retry-After: 1. Both
 errors have Graph's shape.
+
+--data FILE starts the server with the workspaces, sessions and prompts of a JSON file, with
+their ids and timestamps:
+  {"workspaces": [{"id": "default", "sessions": [{"id": "...", "displayName": "...",
+    "createdDateTime": "2025-10-22T20:10:54.494Z", "lastModifiedDateTime": "...",
+    "prompts": [{"id": "...", "content": "...", "createdDateTime": "...", "lastModifiedDateTime": "..."}]}]}]}
+--admin opens, outside the API's paths and with its token: POST /_copilotconf/reset (back to
+the data, or to empty workspaces) and GET /_copilotconf/state (what the server holds, in the
+same JSON).
 
 --cors lets browser clients on other origins call the server: it answers preflight OPTIONS
 requests and adds Access-Control-Allow-Origin (and the headers a client may read) to answers.
@@ -56,6 +66,8 @@ func serveCommand(args []string, stdio IO) error {
 	token := fs.String("token", "", "the only bearer token accepted (default: COPILOTCONF_SERVE_TOKEN, else any non-empty token)")
 	logFormat := fs.String("log-format", "text", "the request log on standard error: text (one line per request) or json (one object per line)")
 	quiet := fs.Bool("quiet", false, "log no requests")
+	dataFile := fs.String("data", "", "start from the workspaces, sessions and prompts of this JSON file")
+	admin := fs.Bool("admin", false, "open POST /_copilotconf/reset and GET /_copilotconf/state")
 	cors := fs.String("cors", "", "let browser clients on these origins (scheme://host:port, comma-separated, or *) call the server: preflight OPTIONS and CORS headers")
 	workspaces := fs.String("workspace", "default,secondary", "comma-separated workspace ids that exist")
 	faults := fs.String("fault", "", "switch deliberate non-conformances NAME[,NAME...] on (see --list-faults)")
@@ -108,7 +120,24 @@ func serveCommand(args []string, stdio IO) error {
 	delays := mockserver.EvaluationDelays{Running: max(*evalStart, time.Nanosecond), Final: max(*evalRun, time.Nanosecond)}
 	opts := mockserver.Options{Token: *token, Workspaces: ws, Faults: splitList(*faults), EvaluationDelays: delays,
 		Conditions: mockserver.Conditions{Latency: *latency, Jitter: *jitter, Throttle: rate, FailRate: *failRate}}
-	opts.CORS = splitList(*cors)
+	opts.CORS, opts.Admin = splitList(*cors), *admin
+	if *dataFile != "" {
+		if flagGiven(fs, "workspace") {
+			return usageErrorf("--data names the workspaces; leave out --workspace")
+		}
+		b, err := os.ReadFile(*dataFile)
+		if err != nil {
+			return usageErrorf("reading --data: %v", err)
+		}
+		d, err := mockserver.ReadData(b)
+		if err != nil {
+			return usageErrorf("--data %s: %v", *dataFile, strings.TrimPrefix(err.Error(), "mockserver: "))
+		}
+		opts.Data, opts.Workspaces, ws = &d, nil, nil
+		for _, w := range d.Workspaces {
+			ws = append(ws, w.ID)
+		}
+	}
 	for _, o := range opts.CORS {
 		if u, err := url.Parse(o); o != "*" && (err != nil || u.Scheme == "" || u.Host == "" || u.Path != "") {
 			return usageErrorf("invalid --cors origin %q: want scheme://host[:port], or *", o)
@@ -128,6 +157,19 @@ func serveCommand(args []string, stdio IO) error {
 	fmt.Fprintf(stdio.Stdout, "copilotconf reference server listening on %s (workspaces %s; accepts %s)\n", inst.URL(), strings.Join(ws, ", "), auth)
 	if *faults != "" {
 		fmt.Fprintf(stdio.Stdout, "faults on: %s (this server deliberately breaks the API)\n", strings.Join(splitList(*faults), ", "))
+	}
+	if opts.Data != nil {
+		sessions, prompts := 0, 0
+		for _, w := range opts.Data.Workspaces {
+			for _, x := range w.Sessions {
+				sessions++
+				prompts += len(x.Prompts)
+			}
+		}
+		fmt.Fprintf(stdio.Stdout, "data: %s and %s from %s\n", reports.Plural(sessions, "session", "sessions"), reports.Plural(prompts, "prompt", "prompts"), *dataFile)
+	}
+	if opts.Admin {
+		fmt.Fprintf(stdio.Stdout, "admin: POST %s/_copilotconf/reset, GET %s/_copilotconf/state\n", inst.URL(), inst.URL())
 	}
 	if len(opts.CORS) > 0 {
 		fmt.Fprintf(stdio.Stdout, "browser clients allowed from: %s\n", strings.Join(opts.CORS, ", "))

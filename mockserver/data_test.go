@@ -1,0 +1,50 @@
+package mockserver_test
+
+import (
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/copilotconf/copilotconf/mockserver"
+)
+
+// From Go: a server starts from Data, Export gives it back, and Reset undoes a client's work.
+func TestDataExportReset(t *testing.T) {
+	name := "preloaded"
+	at := time.Date(2025, 10, 22, 20, 10, 54, 494064900, time.UTC)
+	data := mockserver.Data{Workspaces: []mockserver.DataWorkspace{{ID: "default", Sessions: []mockserver.DataSession{
+		{ID: "11111111-1111-4111-8111-111111111111", DisplayName: &name, CreatedDateTime: at, LastModifiedDateTime: at}}}}}
+	srv, err := mockserver.New(mockserver.Options{Data: &data})
+	if err != nil {
+		t.Fatal(err)
+	}
+	before, _ := json.Marshal(srv.Export())
+	want, _ := json.Marshal(data)
+	if string(before) != string(want) {
+		t.Fatalf("Export: got %s, want %s", before, want)
+	}
+	req := httptest.NewRequest(http.MethodPost, "/security/securityCopilot/workspaces/default/sessions", strings.NewReader(`{"displayName":"mine"}`))
+	req.Header.Set("Authorization", "Bearer t")
+	req.Header.Set("Content-Type", "application/json")
+	rec := httptest.NewRecorder()
+	srv.ServeHTTP(rec, req)
+	if rec.Code != 201 || len(srv.Export().Workspaces[0].Sessions) != 2 {
+		t.Fatalf("create: %d %s", rec.Code, rec.Body)
+	}
+	srv.Reset()
+	if after, _ := json.Marshal(srv.Export()); string(after) != string(before) {
+		t.Errorf("after Reset: got %s, want %s", after, before)
+	}
+	for _, bad := range []mockserver.Options{
+		{Data: &mockserver.Data{}},
+		{Data: &data, Workspaces: []string{"default"}},
+		{Data: &mockserver.Data{Workspaces: []mockserver.DataWorkspace{{ID: "a"}, {ID: "A"}}}},
+	} {
+		if _, err := mockserver.New(bad); err == nil {
+			t.Errorf("%+v: expected an error", bad)
+		}
+	}
+}
