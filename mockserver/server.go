@@ -211,7 +211,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if s.cors != nil && s.cors.handle(w, r) {
 		return // a preflight request, answered
 	}
-	if s.admin && s.serveAdmin(w, r) {
+	if s.admin && s.serveAdmin(w, r) || s.serveMetadata(w, r) {
 		return
 	}
 	if !s.conditions.delay(r) {
