@@ -53,28 +53,33 @@ func (m *matcher) FailureMessage(any) string { return m.lastWhy }
 
 func (m *matcher) NegatedFailureMessage(any) string { return "expected not " + m.what }
 
-// decodeBody turns a body into a decoded JSON value.
+// decodeBody turns a body into a decoded JSON value; an already decoded value is returned as
+// it is.
 func decodeBody(actual any) (any, error) {
-	var raw []byte
-	switch v := actual.(type) {
-	case []byte:
-		raw = v
-	case json.RawMessage:
-		raw = v
-	case string:
-		raw = []byte(v)
-	case Response:
-		raw = v.HTTPBody()
-	case *http.Response:
-		b, err := readResponse(v)
-		if err != nil {
-			return nil, err
-		}
-		raw = b
-	default:
-		return actual, nil
+	raw, isRaw, err := rawBody(actual)
+	if err != nil || !isRaw {
+		return actual, err
 	}
 	return schemas.Parse(raw)
+}
+
+// rawBody returns the bytes of a body given as []byte, string, json.RawMessage or a response;
+// isRaw is false for anything else (an already decoded value).
+func rawBody(actual any) (raw []byte, isRaw bool, err error) {
+	switch v := actual.(type) {
+	case []byte:
+		return v, true, nil
+	case json.RawMessage:
+		return v, true, nil
+	case string:
+		return []byte(v), true, nil
+	case Response:
+		return v.HTTPBody(), true, nil
+	case *http.Response:
+		b, err := readResponse(v)
+		return b, true, err
+	}
+	return nil, false, nil
 }
 
 // readResponse reads an *http.Response body and puts it back for later readers.
@@ -403,23 +408,11 @@ func HaveLocationOf(id string) types.GomegaMatcher {
 // json.RawMessage or a response): a decoded map has lost the order.
 func HaveODataContextFirst() types.GomegaMatcher {
 	return &matcher{what: "@odata.context as the first member", check: func(actual any) (bool, string, error) {
-		var raw []byte
-		switch v := actual.(type) {
-		case []byte:
-			raw = v
-		case json.RawMessage:
-			raw = v
-		case string:
-			raw = []byte(v)
-		case Response:
-			raw = v.HTTPBody()
-		case *http.Response:
-			b, err := readResponse(v)
-			if err != nil {
-				return false, "", err
-			}
-			raw = b
-		default:
+		raw, isRaw, err := rawBody(actual)
+		if err != nil {
+			return false, "", err
+		}
+		if !isRaw {
 			return false, "", fmt.Errorf("expected a raw JSON body, got %T (a decoded object has lost its member order)", actual)
 		}
 		first, has, err := firstMember(raw, "@odata.context")

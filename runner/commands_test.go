@@ -288,19 +288,10 @@ func TestServeEvaluationFlow(t *testing.T) {
 	root := "http://" + addr + "/security/securityCopilot/workspaces/default"
 	call := func(method, url, body string) map[string]any {
 		t.Helper()
-		req, _ := http.NewRequest(method, url, strings.NewReader(body))
-		req.Header.Set("Authorization", "Bearer t")
-		if body != "" {
-			req.Header.Set("Content-Type", "application/json")
-		}
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
+		resp, b, _ := send(t, method, url, "t", body)
 		var obj map[string]any
-		if err := json.NewDecoder(resp.Body).Decode(&obj); err != nil || resp.StatusCode >= 300 {
-			t.Fatalf("%s %s: %d %v %v", method, url, resp.StatusCode, obj, err)
+		if err := json.Unmarshal(b, &obj); err != nil || resp.StatusCode >= 300 {
+			t.Fatalf("%s %s: %d %s %v", method, url, resp.StatusCode, b, err)
 		}
 		return obj
 	}
@@ -346,18 +337,32 @@ func TestServeEvaluationFlow(t *testing.T) {
 	}
 }
 
-// get sends GET path to the server at addr with token ("": none) and returns the status.
-func get(t *testing.T, addr, path, token string) int {
+// send sends a request to url with a bearer token ("": none) and a JSON body ("": none), and
+// returns the answer, its body and how long it took.
+func send(t *testing.T, method, url, token, body string) (*http.Response, []byte, time.Duration) {
 	t.Helper()
-	req, _ := http.NewRequest(http.MethodGet, "http://"+addr+path, nil)
+	req, _ := http.NewRequest(method, url, strings.NewReader(body))
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
 	}
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	start := time.Now()
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
-	resp.Body.Close()
+	defer resp.Body.Close()
+	var b bytes.Buffer
+	_, _ = b.ReadFrom(resp.Body)
+	return resp, b.Bytes(), time.Since(start)
+}
+
+// get sends GET path to the server at addr with token ("": none) and returns the status.
+func get(t *testing.T, addr, path, token string) int {
+	t.Helper()
+	resp, _, _ := send(t, http.MethodGet, "http://"+addr+path, token, "")
 	return resp.StatusCode
 }
 
@@ -457,17 +462,7 @@ func TestServeTokenSources(t *testing.T) {
 // getResponse sends GET path to the server at addr with a token and returns the answer.
 func getResponse(t *testing.T, addr, path string) (*http.Response, []byte, time.Duration) {
 	t.Helper()
-	req, _ := http.NewRequest(http.MethodGet, "http://"+addr+path, nil)
-	req.Header.Set("Authorization", "Bearer any")
-	start := time.Now()
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	var b bytes.Buffer
-	_, _ = b.ReadFrom(resp.Body)
-	return resp, b.Bytes(), time.Since(start)
+	return send(t, http.MethodGet, "http://"+addr+path, "any", "")
 }
 
 // expectGraphRefusal checks a 429 or 503 answer: Retry-After in whole seconds and Graph's
@@ -580,19 +575,8 @@ func TestServeDataAndReset(t *testing.T) {
 	}
 	call := func(method, path, body string) (int, string) {
 		t.Helper()
-		req, _ := http.NewRequest(method, "http://"+addr+path, strings.NewReader(body))
-		req.Header.Set("Authorization", "Bearer data-token")
-		if body != "" {
-			req.Header.Set("Content-Type", "application/json")
-		}
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		var b bytes.Buffer
-		_, _ = b.ReadFrom(resp.Body)
-		return resp.StatusCode, b.String()
+		resp, b, _ := send(t, method, "http://"+addr+path, "data-token", body)
+		return resp.StatusCode, string(b)
 	}
 	sessionIDs := func() []string {
 		t.Helper()
