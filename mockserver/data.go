@@ -1,6 +1,7 @@
 package mockserver
 
 import (
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -10,8 +11,8 @@ import (
 )
 
 // Data is a state the server starts from, and returns to on Reset: workspaces with their
-// sessions and prompts, with fixed ids and timestamps. It is the JSON of serve --data, and what
-// Export and the admin endpoint give back. Evaluations are not part of it yet.
+// sessions, prompts and evaluations, with fixed ids and timestamps. It is the JSON of serve
+// --data, and what Export and the admin endpoint give back.
 type Data struct {
 	Workspaces []DataWorkspace `json:"workspaces"`
 }
@@ -33,12 +34,24 @@ type DataSession struct {
 
 // DataPrompt is a prompt of a session.
 type DataPrompt struct {
-	ID                   string    `json:"id"`
-	Type                 string    `json:"type,omitempty"` // "prompt" when empty
-	Content              *string   `json:"content"`
-	SkillName            *string   `json:"skillName,omitempty"`
-	CreatedDateTime      time.Time `json:"createdDateTime"`
-	LastModifiedDateTime time.Time `json:"lastModifiedDateTime"`
+	ID                   string           `json:"id"`
+	Type                 string           `json:"type,omitempty"` // "prompt" when empty
+	Content              *string          `json:"content"`
+	SkillName            *string          `json:"skillName,omitempty"`
+	CreatedDateTime      time.Time        `json:"createdDateTime"`
+	LastModifiedDateTime time.Time        `json:"lastModifiedDateTime"`
+	Evaluations          []DataEvaluation `json:"evaluations,omitempty"`
+}
+
+// DataEvaluation is an evaluation of a prompt. Its life runs from createdDateTime as any
+// evaluation's does (Options.EvaluationDelays), so one created a while ago is final; Outcome
+// says how it ends: "completed" (the default, with Answer as result.content), "error" or
+// "cancelled".
+type DataEvaluation struct {
+	ID              string    `json:"id"`
+	CreatedDateTime time.Time `json:"createdDateTime"`
+	Outcome         string    `json:"outcome,omitempty"`
+	Answer          string    `json:"answer,omitempty"`
 }
 
 // ReadData decodes the JSON of a Data document, refusing members it does not know.
@@ -90,6 +103,19 @@ func (d Data) validate() error {
 				if p.Type != "" && p.Type != "prompt" {
 					return fmt.Errorf("mockserver: prompt %q has type %q; only prompt is supported", p.ID, p.Type)
 				}
+				for _, e := range p.Evaluations {
+					if err := unique("evaluation", e.ID); err != nil {
+						return err
+					}
+					if e.CreatedDateTime.IsZero() {
+						return fmt.Errorf("mockserver: evaluation %q needs createdDateTime", e.ID)
+					}
+					switch e.Outcome {
+					case "", "completed", "error", "cancelled":
+					default:
+						return fmt.Errorf("mockserver: evaluation %q has the outcome %q; want completed, error or cancelled", e.ID, e.Outcome)
+					}
+				}
 			}
 		}
 	}
@@ -118,6 +144,18 @@ func (st *store) load(d Data) {
 					created: dp.CreatedDateTime.UTC(), modified: dp.LastModifiedDateTime.UTC()}
 				s.prompts = append(s.prompts, p)
 				s.promptByID[idKey(p.id)] = p
+				for _, de := range dp.Evaluations {
+					st.seq++
+					e := &evaluation{id: de.ID, seq: st.seq, created: de.CreatedDateTime.UTC(), outcome: cmp.Or(de.Outcome, "completed"), answer: de.Answer}
+					if e.outcome == "completed" && e.answer == "" {
+						e.answer = newEvaluation("", 0, p.content, e.created).answer
+					}
+					if p.evaluationByID == nil {
+						p.evaluationByID = map[string]*evaluation{}
+					}
+					p.evaluations = append(p.evaluations, e)
+					p.evaluationByID[idKey(e.id)] = e
+				}
 			}
 		}
 	}
@@ -137,8 +175,12 @@ func (st *store) export(order []string) Data {
 		for _, s := range ws.sessions {
 			ds := DataSession{ID: s.id, DisplayName: s.displayName, CreatedDateTime: s.created, LastModifiedDateTime: s.modified}
 			for _, p := range s.prompts {
-				ds.Prompts = append(ds.Prompts, DataPrompt{ID: p.id, Type: p.typ, Content: p.content, SkillName: p.skillName,
-					CreatedDateTime: p.created, LastModifiedDateTime: p.modified})
+				dp := DataPrompt{ID: p.id, Type: p.typ, Content: p.content, SkillName: p.skillName,
+					CreatedDateTime: p.created, LastModifiedDateTime: p.modified}
+				for _, e := range p.evaluations {
+					dp.Evaluations = append(dp.Evaluations, DataEvaluation{ID: e.id, CreatedDateTime: e.created, Outcome: e.outcome, Answer: e.answer})
+				}
+				ds.Prompts = append(ds.Prompts, dp)
 			}
 			dw.Sessions = append(dw.Sessions, ds)
 		}
@@ -152,7 +194,7 @@ func (s *Server) Reset() {
 	s.store.load(s.initial)
 }
 
-// Export gives the sessions and prompts the server holds now, as Data.
+// Export gives the sessions, prompts and evaluations the server holds now, as Data.
 func (s *Server) Export() Data {
 	order := make([]string, 0, len(s.initial.Workspaces))
 	for _, w := range s.initial.Workspaces {

@@ -15,8 +15,12 @@ import (
 func TestDataExportReset(t *testing.T) {
 	name := "preloaded"
 	at := time.Date(2025, 10, 22, 20, 10, 54, 494064900, time.UTC)
+	content := "who am I"
 	data := mockserver.Data{Workspaces: []mockserver.DataWorkspace{{ID: "default", Sessions: []mockserver.DataSession{
-		{ID: "11111111-1111-4111-8111-111111111111", DisplayName: &name, CreatedDateTime: at, LastModifiedDateTime: at}}}}}
+		{ID: "11111111-1111-4111-8111-111111111111", DisplayName: &name, CreatedDateTime: at, LastModifiedDateTime: at,
+			Prompts: []mockserver.DataPrompt{{ID: "22222222-2222-4222-8222-222222222222", Type: "prompt", Content: &content,
+				CreatedDateTime: at, LastModifiedDateTime: at, Evaluations: []mockserver.DataEvaluation{
+					{ID: "33333333-3333-4333-8333-333333333333", CreatedDateTime: at, Outcome: "completed", Answer: "you are you"}}}}}}}}}
 	srv, err := mockserver.New(mockserver.Options{Data: &data})
 	if err != nil {
 		t.Fatal(err)
@@ -25,6 +29,14 @@ func TestDataExportReset(t *testing.T) {
 	want, _ := json.Marshal(data)
 	if string(before) != string(want) {
 		t.Fatalf("Export: got %s, want %s", before, want)
+	}
+	// A preloaded evaluation created long ago is final, with its answer.
+	get := httptest.NewRequest(http.MethodGet, "/security/securityCopilot/workspaces/default/sessions/11111111-1111-4111-8111-111111111111/prompts/22222222-2222-4222-8222-222222222222/evaluations/33333333-3333-4333-8333-333333333333", nil)
+	get.Header.Set("Authorization", "Bearer t")
+	got := httptest.NewRecorder()
+	srv.ServeHTTP(got, get)
+	if got.Code != 200 || !strings.Contains(got.Body.String(), `"state":"completed"`) || !strings.Contains(got.Body.String(), `"content":"you are you"`) {
+		t.Errorf("the preloaded evaluation: %d %s", got.Code, got.Body)
 	}
 	req := httptest.NewRequest(http.MethodPost, "/security/securityCopilot/workspaces/default/sessions", strings.NewReader(`{"displayName":"mine"}`))
 	req.Header.Set("Authorization", "Bearer t")
@@ -42,6 +54,8 @@ func TestDataExportReset(t *testing.T) {
 		{Data: &mockserver.Data{}},
 		{Data: &data, Workspaces: []string{"default"}},
 		{Data: &mockserver.Data{Workspaces: []mockserver.DataWorkspace{{ID: "a"}, {ID: "A"}}}},
+		{Data: &mockserver.Data{Workspaces: []mockserver.DataWorkspace{{ID: "a", Sessions: []mockserver.DataSession{{ID: "s", CreatedDateTime: at, LastModifiedDateTime: at,
+			Prompts: []mockserver.DataPrompt{{ID: "p", CreatedDateTime: at, LastModifiedDateTime: at, Evaluations: []mockserver.DataEvaluation{{ID: "e", CreatedDateTime: at, Outcome: "exploded"}}}}}}}}}},
 	} {
 		if _, err := mockserver.New(bad); err == nil {
 			t.Errorf("%+v: expected an error", bad)

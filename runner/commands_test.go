@@ -563,14 +563,15 @@ func TestServeDataAndReset(t *testing.T) {
 	  {"id": "11111111-1111-4111-8111-111111111111", "displayName": "preloaded investigation",
 	   "createdDateTime": "2025-10-22T20:10:54.4940649Z", "lastModifiedDateTime": "2025-10-22T20:12:13.759634Z",
 	   "prompts": [{"id": "22222222-2222-4222-8222-222222222222", "content": "who am I",
-	     "createdDateTime": "2025-10-22T20:11:00Z", "lastModifiedDateTime": "2025-10-22T20:11:00Z"}]}]},
+	     "createdDateTime": "2025-10-22T20:11:00Z", "lastModifiedDateTime": "2025-10-22T20:11:00Z",
+	     "evaluations": [{"id": "33333333-3333-4333-8333-333333333333", "createdDateTime": "2025-10-22T20:11:01Z", "answer": "you are you"}]}]}]},
 	  {"id": "secondary"}]}`
 	if err := os.WriteFile(data, []byte(preloaded), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	addr, _, lines, _ := startServeWith(t, nil, "--data", data, "--admin", "--token", "data-token", "--quiet")
 	lines.Scan()
-	if !strings.Contains(lines.Text(), "data: 1 session and 1 prompt from ") {
+	if !strings.Contains(lines.Text(), "data: 1 session, 1 prompt and 1 evaluation from ") {
 		t.Errorf("expected the data at start-up, got %q", lines.Text())
 	}
 	call := func(method, path, body string) (int, string) {
@@ -608,6 +609,10 @@ func TestServeDataAndReset(t *testing.T) {
 	status, body := call(http.MethodGet, sessionsPath+"/11111111-1111-4111-8111-111111111111/prompts/22222222-2222-4222-8222-222222222222", "")
 	if status != 200 || !strings.Contains(body, `"content":"who am I"`) || !strings.Contains(body, `"createdDateTime":"2025-10-22T20:11:00.0000000Z"`) {
 		t.Errorf("the preloaded prompt, with its time: got %d %s", status, body)
+	}
+	status, body = call(http.MethodGet, sessionsPath+"/11111111-1111-4111-8111-111111111111/prompts/22222222-2222-4222-8222-222222222222/evaluations/33333333-3333-4333-8333-333333333333", "")
+	if status != 200 || !strings.Contains(body, `"state":"completed"`) || !strings.Contains(body, `"content":"you are you"`) {
+		t.Errorf("the preloaded evaluation, final with its answer: got %d %s", status, body)
 	}
 	if status, body := call(http.MethodPost, sessionsPath, `{"displayName":"the client's own"}`); status != 201 {
 		t.Fatalf("create session: %d %s", status, body)

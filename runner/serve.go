@@ -35,11 +35,14 @@ answer; --throttle answers requests beyond N a second (or N/m a minute) with 429
 Retry-After; --fail-rate answers that share of requests with 503 and Retry-After: 1. Both
 errors have Graph's shape.
 
---data FILE starts the server with the workspaces, sessions and prompts of a JSON file, with
-their ids and timestamps:
+--data FILE starts the server with the workspaces, sessions, prompts and evaluations of a JSON
+file, with their ids and timestamps:
   {"workspaces": [{"id": "default", "sessions": [{"id": "...", "displayName": "...",
     "createdDateTime": "2025-10-22T20:10:54.494Z", "lastModifiedDateTime": "...",
-    "prompts": [{"id": "...", "content": "...", "createdDateTime": "...", "lastModifiedDateTime": "..."}]}]}]}
+    "prompts": [{"id": "...", "content": "...", "createdDateTime": "...", "lastModifiedDateTime": "...",
+      "evaluations": [{"id": "...", "createdDateTime": "...", "outcome": "completed", "answer": "..."}]}]}]}]}
+An evaluation lives from its createdDateTime, so one created a while ago is final; its outcome is
+completed (the default), error or cancelled.
 --admin opens, outside the API's paths and with its token: POST /_copilotconf/reset (back to
 the data, or to empty workspaces) and GET /_copilotconf/state (what the server holds, in the
 same JSON).
@@ -66,7 +69,7 @@ func serveCommand(args []string, stdio IO) error {
 	token := fs.String("token", "", "the only bearer token accepted (default: COPILOTCONF_SERVE_TOKEN, else any non-empty token)")
 	logFormat := fs.String("log-format", "text", "the request log on standard error: text (one line per request) or json (one object per line)")
 	quiet := fs.Bool("quiet", false, "log no requests")
-	dataFile := fs.String("data", "", "start from the workspaces, sessions and prompts of this JSON file")
+	dataFile := fs.String("data", "", "start from the workspaces, sessions, prompts and evaluations of this JSON file")
 	admin := fs.Bool("admin", false, "open POST /_copilotconf/reset and GET /_copilotconf/state")
 	cors := fs.String("cors", "", "let browser clients on these origins (scheme://host:port, comma-separated, or *) call the server: preflight OPTIONS and CORS headers")
 	workspaces := fs.String("workspace", "default,secondary", "comma-separated workspace ids that exist")
@@ -159,14 +162,18 @@ func serveCommand(args []string, stdio IO) error {
 		fmt.Fprintf(stdio.Stdout, "faults on: %s (this server deliberately breaks the API)\n", strings.Join(splitList(*faults), ", "))
 	}
 	if opts.Data != nil {
-		sessions, prompts := 0, 0
+		sessions, prompts, evaluations := 0, 0, 0
 		for _, w := range opts.Data.Workspaces {
 			for _, x := range w.Sessions {
 				sessions++
 				prompts += len(x.Prompts)
+				for _, p := range x.Prompts {
+					evaluations += len(p.Evaluations)
+				}
 			}
 		}
-		fmt.Fprintf(stdio.Stdout, "data: %s and %s from %s\n", reports.Plural(sessions, "session", "sessions"), reports.Plural(prompts, "prompt", "prompts"), *dataFile)
+		fmt.Fprintf(stdio.Stdout, "data: %s, %s and %s from %s\n", reports.Plural(sessions, "session", "sessions"),
+			reports.Plural(prompts, "prompt", "prompts"), reports.Plural(evaluations, "evaluation", "evaluations"), *dataFile)
 	}
 	if opts.Admin {
 		fmt.Fprintf(stdio.Stdout, "admin: POST %s/_copilotconf/reset, GET %s/_copilotconf/state\n", inst.URL(), inst.URL())
