@@ -189,9 +189,13 @@ func (st *store) export(order []string) Data {
 	return d
 }
 
-// Reset returns the server to the state it started from: Options.Data, or empty workspaces.
+// Reset returns the server to the state it started from: Options.Data, or empty workspaces,
+// and forgets what its faults remembered.
 func (s *Server) Reset() {
 	s.store.load(s.initial)
+	if l, ok := s.faults.(*faultLayer); ok {
+		l.forget()
+	}
 }
 
 // Export gives the sessions, prompts and evaluations the server holds now, as Data.

@@ -62,3 +62,31 @@ func TestDataExportReset(t *testing.T) {
 		}
 	}
 }
+
+// Reset also makes the faults forget: a fault that changes an evaluation from its second
+// reading on starts counting again.
+func TestResetForgetsFaultState(t *testing.T) {
+	content := "who am I"
+	at := time.Date(2025, 10, 22, 20, 10, 54, 0, time.UTC)
+	data := mockserver.Data{Workspaces: []mockserver.DataWorkspace{{ID: "default", Sessions: []mockserver.DataSession{
+		{ID: "s1", CreatedDateTime: at, LastModifiedDateTime: at, Prompts: []mockserver.DataPrompt{{ID: "p1", Content: &content,
+			CreatedDateTime: at, LastModifiedDateTime: at, Evaluations: []mockserver.DataEvaluation{{ID: "e1", CreatedDateTime: at, Answer: "fixed"}}}}}}}}}
+	srv, err := mockserver.New(mockserver.Options{Data: &data, Faults: []string{"evaluation-result-flaps"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	read := func() bool {
+		req := httptest.NewRequest(http.MethodGet, "/security/securityCopilot/workspaces/default/sessions/s1/prompts/p1/evaluations/e1", nil)
+		req.Header.Set("Authorization", "Bearer t")
+		rec := httptest.NewRecorder()
+		srv.ServeHTTP(rec, req)
+		return strings.Contains(rec.Body.String(), `"content":"fixed"`)
+	}
+	if !read() || read() {
+		t.Fatal("expected the fault to change the second reading")
+	}
+	srv.Reset()
+	if !read() {
+		t.Error("after Reset, the first reading changed: the fault still counted the earlier ones")
+	}
+}

@@ -130,6 +130,14 @@ type faultState struct {
 	reads        map[string]int // evaluation id → reads in a state of interest
 }
 
+// forget drops what the stateful faults remember (Server.Reset).
+func (l *faultLayer) forget() {
+	l.state.mu.Lock()
+	defer l.state.mu.Unlock()
+	st := &l.state
+	st.sessionNames, st.prompts, st.promptOrder, st.overrides, st.evaluations, st.evalOrder, st.reads = nil, nil, nil, nil, nil, nil, nil
+}
+
 // faultLayer sits in front of the conformant server and applies the switched-on faults.
 type faultLayer struct {
 	next   http.Handler
