@@ -108,8 +108,7 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 	}
 	gen := newGenerator(cfg.Seed, cfg.RunID)
 	gen.readOnly, gen.evaluations = cfg.ReadOnly, cfg.Evaluations
-	ex := newExecutor(cfg.Client, cfg.Validator, cfg.Workspace, cfg.RunID)
-	ex.observe, ex.evaluationTimeout = cfg.Observe, cfg.EvaluationTimeout
+	ex := newExecutor(cfg.Client, cfg, cfg.Observe)
 	var history []Step
 	// send runs a call and records it; it says whether the exploration goes on.
 	polling := false

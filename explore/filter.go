@@ -125,22 +125,16 @@ func (f boolFilter) String() string {
 	return "(" + f.left.String() + ") " + f.op + " (" + f.right.String() + ")"
 }
 
+// eval is Kleene's three-valued and; or is not(not l and not r).
 func (f boolFilter) eval(s sessionView) truth {
-	l, r := f.left.eval(s), f.right.eval(s)
-	if f.op == "and" {
-		switch {
-		case l == isFalse || r == isFalse:
-			return isFalse
-		case l == isTrue && r == isTrue:
-			return isTrue
-		}
-		return unknown
+	if f.op == "or" {
+		return boolFilter{"and", notFilter{f.left}, notFilter{f.right}}.eval(s).not()
 	}
-	switch {
-	case l == isTrue || r == isTrue:
-		return isTrue
-	case l == isFalse && r == isFalse:
+	switch l, r := f.left.eval(s), f.right.eval(s); {
+	case l == isFalse || r == isFalse:
 		return isFalse
+	case l == isTrue && r == isTrue:
+		return isTrue
 	}
 	return unknown
 }

@@ -70,11 +70,8 @@ func (e *executor) listSessions(ctx context.Context, out *[]violation, st *step,
 		if s, ours := runs[id]; ours {
 			v, hasName = s.view(), true
 		}
-		if hasName && c.Filter.eval(v) == isFalse {
-			e.check(out, PropFiltered, false, "list sessions with $filter=%s: lists %s named %q, created %s, which the filter does not match", c.Filter, id, v.name, v.created.Format(time.RFC3339Nano))
-		} else {
-			e.checked[PropFiltered]++
-		}
+		e.check(out, PropFiltered, !hasName || c.Filter.eval(v) != isFalse,
+			"list sessions with $filter=%s: lists %s named %q, created %s, which the filter does not match", c.Filter, id, v.name, v.created.Format(time.RFC3339Nano))
 	}
 	if complete {
 		for _, s := range known {

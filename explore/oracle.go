@@ -71,10 +71,11 @@ type executor struct {
 	evaluationTimeout time.Duration
 }
 
-func newExecutor(client *httpclient.Client, validator *schemas.Validator, workspace, runID string) *executor {
-	return &executor{client: client, validator: validator, workspace: workspace, runID: runID,
-		seen: map[string]bool{}, checked: map[string]int{}, maxPages: 100,
-		model: model{workspace: workspace, plugins: map[string][]plugin{}}, evaluationTimeout: 2 * time.Minute}
+// newExecutor sends to client what cfg (with its defaults) explores.
+func newExecutor(client *httpclient.Client, cfg Config, observe func(*httpclient.Exchange)) *executor {
+	return &executor{client: client, validator: cfg.Validator, workspace: cfg.Workspace, runID: cfg.RunID,
+		seen: map[string]bool{}, checked: map[string]int{}, maxPages: 100, observe: observe,
+		model: model{workspace: cfg.Workspace, plugins: map[string][]plugin{}}, evaluationTimeout: cfg.EvaluationTimeout}
 }
 
 // check records that a property was checked, and the violation when it does not hold.
@@ -219,28 +220,16 @@ func (e *executor) run(ctx context.Context, c Call) (step, []violation) {
 			}
 		}
 		c.Filter = resolveTimes(c.Filter, e.model.sessions)
-		q := url.Values{}
-		for k, v := range c.Query {
-			q[k] = v
-		}
-		key := "$filter"
-		if _, ok := q["filter"]; ok {
-			key = "filter"
-		}
-		q.Set(key, c.Filter.String())
-		c.Query, st.Call = q, c
+		c.Query = queryWithFilter(c.Query, c.Filter.String())
+		st.Call = c
 	}
 	if c.EvaluationFilter != "" && tg.prompt != nil { // (an unknown prompt is answered 404 whatever the filter)
 		if c.Evaluation >= len(tg.prompt.evaluations) {
 			st.Skipped = true
 			return st, nil
 		}
-		q := url.Values{}
-		for k, v := range c.Query {
-			q[k] = v
-		}
-		q.Set("$filter", evaluationFilter(c.EvaluationFilter, tg.prompt.evaluations[c.Evaluation]))
-		c.Query, st.Call = q, c
+		c.Query = queryWithFilter(c.Query, evaluationFilter(c.EvaluationFilter, tg.prompt.evaluations[c.Evaluation]))
+		st.Call = c
 	}
 	method := cmp.Or(c.Method, op.Method)
 	req := httpclient.Request{Method: method, Path: op.Expand(tg.ids), Query: c.Query, Label: op.Label()}
@@ -299,6 +288,21 @@ func (e *executor) run(ctx context.Context, c Call) (step, []violation) {
 		e.expectSuccess(ctx, &out, &st, op, c, tg, ex)
 	}
 	return st, out
+}
+
+// queryWithFilter is a copy of q (calls share theirs with the history) with the $filter, spelt
+// with or without "$" as q spells it, set to filter.
+func queryWithFilter(q url.Values, filter string) url.Values {
+	out := url.Values{}
+	for k, v := range q {
+		out[k] = v
+	}
+	key := "$filter"
+	if _, ok := q["filter"]; ok {
+		key = "filter"
+	}
+	out.Set(key, filter)
+	return out
 }
 
 // requestBody is the body a call sends.

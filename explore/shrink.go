@@ -29,8 +29,7 @@ func replay(ctx context.Context, cfg Config, calls []Call) ([]Step, *violation, 
 		defer release()
 		client, observe = c, nil
 	}
-	ex := newExecutor(client, cfg.Validator, cfg.Workspace, cfg.RunID)
-	ex.observe, ex.evaluationTimeout = observe, cfg.EvaluationTimeout
+	ex := newExecutor(client, cfg, observe)
 	var steps []Step
 	for _, c := range calls {
 		if ctx.Err() != nil {

@@ -50,7 +50,6 @@ func (b *browserEvents) listen(pageURL string) func(ev any) {
 }
 
 func TestHTMLReportInChromium(t *testing.T) {
-	browser := testservers.Chromium(t)
 	dir := t.TempDir()
 	page := filepath.Join(dir, reports.HTMLFile)
 	b, err := reports.HTML(sampleRun())
@@ -62,27 +61,11 @@ func TestHTMLReportInChromium(t *testing.T) {
 	}
 	pageURL := "file://" + page
 
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(browser),
-		chromedp.UserDataDir(filepath.Join(dir, "profile")),
-		chromedp.Flag("no-sandbox", true),
-		chromedp.Flag("disable-gpu", true),
-		chromedp.Flag("disable-quic", true),
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.WindowSize(1280, 1600),
-	)
-	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	defer cancelAlloc()
-	ctx, cancelCtx := chromedp.NewContext(allocCtx)
-	defer cancelCtx()
-	ctx, cancel := context.WithTimeout(ctx, 90*time.Second)
-	defer cancel()
+	ctx := testservers.ChromiumContext(t, 90*time.Second, chromedp.WindowSize(1280, 1600))
 
 	events := &browserEvents{}
 	if err := chromedp.Listen(ctx, events.listen(pageURL)); err != nil {
-		t.Fatalf("starting %s: %v", browser, err)
+		t.Fatalf("starting Chromium: %v", err)
 	}
 	css := func(sel string) chromedp.CSS { return chromedp.CSS(sel) }
 	// js runs a script for its effect (dispatching the events a person's input would).

@@ -2,7 +2,6 @@ package runner_test
 
 import (
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -97,12 +96,10 @@ func TestExploreAsksBeforeWritingToARemoteTarget(t *testing.T) {
 		t.Fatal(err)
 	}
 	var requests atomic.Int64
-	proxy := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	_, env := forwardProxy(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		requests.Add(1)
 		srv.ServeHTTP(w, r)
 	}))
-	t.Cleanup(proxy.Close)
-	env := map[string]string{"HTTP_PROXY": proxy.URL, "http_proxy": proxy.URL, "NO_PROXY": "", "no_proxy": ""}
 	args := []string{"explore", "--target", "http://tenant.copilotconf.test", "--token", "remote-token", "--steps", "200", "--seed", "3"}
 
 	for _, answer := range []string{"n\n", "\n", ""} {

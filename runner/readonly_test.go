@@ -174,27 +174,33 @@ func TestTLSVerification(t *testing.T) {
 	}
 }
 
+// forwardProxy serves h as a forward proxy on loopback and returns its URL and the
+// environment that sends a child's requests through it: requests arrive in absolute form, so
+// the target's host name is never resolved and nothing leaves this machine.
+func forwardProxy(t *testing.T, h http.Handler) (string, map[string]string) {
+	t.Helper()
+	proxy := httptest.NewServer(h)
+	t.Cleanup(proxy.Close)
+	return proxy.URL, map[string]string{"HTTP_PROXY": proxy.URL, "http_proxy": proxy.URL, "NO_PROXY": "", "no_proxy": ""}
+}
+
 func TestProxyFromEnvironmentIsUsedAndRecorded(t *testing.T) {
 	srv, err := mockserver.New(mockserver.Options{Token: "proxy-token"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	var proxied sync.Map
-	// A forward proxy on loopback: requests arrive in absolute form and are answered by the
-	// reference server, so the target's host name is never resolved.
-	proxy := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	proxyURL, env := forwardProxy(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		proxied.Store(r.URL.Host, true)
 		srv.ServeHTTP(w, r)
 	}))
-	t.Cleanup(proxy.Close)
 	dir := t.TempDir()
-	env := map[string]string{"HTTP_PROXY": proxy.URL, "http_proxy": proxy.URL, "NO_PROXY": "", "no_proxy": ""}
 	r := copilotconf(t, env, "run", "--target", "http://sessions.copilotconf.test", "--token", "proxy-token", "--focus", fewSpecs, "--report-dir", dir)
 	if _, ok := proxied.Load("sessions.copilotconf.test"); r.code != 0 || !ok {
 		t.Fatalf("expected the run to go through the proxy and pass, got %s", r)
 	}
-	if !strings.Contains(r.stdout, "Requests went through the proxy "+proxy.URL) ||
-		!strings.Contains(readAll(t, filepath.Join(dir, "junit.xml")), `name="copilotconf.proxy" value="`+proxy.URL+`"`) {
+	if !strings.Contains(r.stdout, "Requests went through the proxy "+proxyURL) ||
+		!strings.Contains(readAll(t, filepath.Join(dir, "junit.xml")), `name="copilotconf.proxy" value="`+proxyURL+`"`) {
 		t.Errorf("the summary and junit.xml must record the proxy:\n%s", r.stdout)
 	}
 }

@@ -4,13 +4,18 @@ package testservers
 
 import (
 	"bufio"
+	"context"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
 )
 
 // EarlyRefusal starts a plain TCP server on 127.0.0.1 that answers every POST with 413 after
@@ -85,4 +90,26 @@ func Chromium(tb testing.TB) string {
 	}
 	tb.Skip("Chromium is not installed (apt-get install -y chromium); the browser tests run in CI")
 	return ""
+}
+
+// ChromiumContext starts headless Chromium (see Chromium) with a fresh profile, quiet about
+// the network beyond the page, and returns a browser context that ends after timeout or with
+// the test. extra adds allocator options (a window size).
+func ChromiumContext(tb testing.TB, timeout time.Duration, extra ...chromedp.ExecAllocatorOption) context.Context {
+	tb.Helper()
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(Chromium(tb)),
+		chromedp.UserDataDir(filepath.Join(tb.TempDir(), "profile")),
+		chromedp.Flag("no-sandbox", true),
+		chromedp.Flag("disable-gpu", true),
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+	)
+	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), append(opts, extra...)...)
+	ctx, cancelCtx := chromedp.NewContext(allocCtx)
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	tb.Cleanup(func() { cancel(); cancelCtx(); cancelAlloc() })
+	return ctx
 }
