@@ -175,7 +175,7 @@ func (e *executor) listWorkspaces(ctx context.Context, out *[]violation, st *ste
 		named = strings.ReplaceAll(strings.Trim(named, "'"), "''", "'")
 		e.check(out, PropFiltered, sameSet(ids, []string{named}), "list workspaces with $filter=id eq '%s': listed %v", named, ids)
 	} else {
-		e.check(out, PropListed, slices.Contains(ids, e.workspace), "list workspaces: the workspace %q the run uses is not listed (listed: %v)", e.workspace, ids)
+		e.check(out, PropListed, slices.Contains(ids, e.model.workspace), "list workspaces: the workspace %q the run uses is not listed (listed: %v)", e.model.workspace, ids)
 		e.model.workspaces = ids
 	}
 	if option(c, "count") == "true" {

@@ -58,7 +58,6 @@ type violation struct {
 type executor struct {
 	client    *httpclient.Client
 	validator *schemas.Validator
-	workspace string
 	runID     string
 	model     model
 	seen      map[string]bool // every id a create answered
@@ -73,7 +72,7 @@ type executor struct {
 
 // newExecutor sends to client what cfg (with its defaults) explores.
 func newExecutor(client *httpclient.Client, cfg Config, observe func(*httpclient.Exchange)) *executor {
-	return &executor{client: client, validator: cfg.Validator, workspace: cfg.Workspace, runID: cfg.RunID,
+	return &executor{client: client, validator: cfg.Validator, runID: cfg.RunID,
 		seen: map[string]bool{}, checked: map[string]int{}, maxPages: 100, observe: observe,
 		model: model{workspace: cfg.Workspace, plugins: map[string][]plugin{}}, evaluationTimeout: cfg.EvaluationTimeout}
 }
@@ -131,7 +130,7 @@ func (e *executor) do(ctx context.Context, out *[]violation, s *step, req httpcl
 }
 
 func (e *executor) ids(sessionID, promptID string) map[string]string {
-	return map[string]string{api.WorkspaceID: e.workspace, api.SessionID: sessionID, api.PromptID: promptID}
+	return map[string]string{api.WorkspaceID: e.model.workspace, api.SessionID: sessionID, api.PromptID: promptID}
 }
 
 // target is what a call names, resolved: the session, prompt and evaluation of the run (nil
@@ -148,7 +147,7 @@ type target struct {
 func (e *executor) resolve(c Call, params int) (target, bool) {
 	e.unknowns++
 	unknown := fmt.Sprintf("0e7e0000-0000-4000-8000-%012d", e.unknowns)
-	t := target{ids: map[string]string{api.WorkspaceID: cmp.Or(c.Workspace, e.workspace), api.SessionID: unknown, api.PromptID: unknown, api.EvaluationID: unknown}}
+	t := target{ids: map[string]string{api.WorkspaceID: cmp.Or(c.Workspace, e.model.workspace), api.SessionID: unknown, api.PromptID: unknown, api.EvaluationID: unknown}}
 	if c.UnknownWorkspace {
 		t.ids[api.WorkspaceID] = unknown
 	}
@@ -612,7 +611,7 @@ func (e *executor) walk(ctx context.Context, out *[]violation, st *step, first *
 // context is the @odata.context fragment an answer of op must carry ("" when none is checked):
 // the collection, or with /$entity one object of it.
 func (e *executor) context(op api.Operation, tg target) string {
-	ws := "security/securityCopilot/workspaces('" + e.workspace + "')"
+	ws := "security/securityCopilot/workspaces('" + e.model.workspace + "')"
 	sessions := ws + "/sessions"
 	prompts := sessions + "('" + tg.ids[api.SessionID] + "')/prompts"
 	evaluations := prompts + "('" + tg.ids[api.PromptID] + "')/evaluations"
