@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/copilotconf/copilotconf/api"
 	"github.com/copilotconf/copilotconf/internal/httpclient"
@@ -313,7 +314,8 @@ func (e *executor) readEvaluation(out *[]violation, ev *evaluation, obj map[stri
 	result, _ := json.Marshal(withoutAnnotations(obj["result"]))
 	_, hasResult := obj["result"]
 	if api.FinalEvaluationState(ev.state) && ev.result != "" && hasResult {
-		e.check(out, PropLifecycle, state == ev.state && string(result) == ev.result, "%s %s: was final (%s, result %s), now %s with result %s", ex.Label, ev.id, ev.state, ev.result, state, result)
+		was, now := around(ev.result, string(result))
+		e.check(out, PropLifecycle, state == ev.state && string(result) == ev.result, "%s %s: was final (%s, result %s), now %s with result %s", ex.Label, ev.id, ev.state, was, state, now)
 	}
 	if hasResult && state == "completed" {
 		e.check(out, PropLifecycle, obj["result"] != nil, "%s %s: completed, with result null", ex.Label, ev.id)
@@ -356,4 +358,32 @@ func withoutAnnotations(v any) any {
 		}
 	}
 	return out
+}
+
+// around cuts two long texts to where they first differ (with some context), so that a
+// message shows the difference, not kilobytes of what is the same.
+func around(a, b string) (string, string) {
+	const before, after = 40, 80
+	i := 0
+	for i < len(a) && i < len(b) && a[i] == b[i] {
+		i++
+	}
+	cut := func(s string) string {
+		from, to := max(0, i-before), min(len(s), i+after)
+		for from > 0 && !utf8.RuneStart(s[from]) {
+			from--
+		}
+		for to < len(s) && !utf8.RuneStart(s[to]) {
+			to++
+		}
+		out := s[from:to]
+		if from > 0 {
+			out = "…" + out
+		}
+		if to < len(s) {
+			out += "…"
+		}
+		return out
+	}
+	return cut(a), cut(b)
 }

@@ -248,7 +248,7 @@ func runExplore(eo exploreOptions, stdio IO) (int, error) {
 func printExploreSummary(w redactingWriter, res explore.Result, failure *explore.Failure, replays int, took time.Duration, dir string, maxWrites int) {
 	polls := ""
 	if res.Polls > 0 {
-		polls = fmt.Sprintf(" (then %d readings of its evaluations until each was final)", res.Polls)
+		polls = fmt.Sprintf(" (then %s of its evaluations until each was final)", reports.Plural(res.Polls, "reading", "readings"))
 	}
 	fmt.Fprintf(w, "\ncopilotconf explore summary\nSteps: %d%s in %s, seed %d\n", res.Steps, polls, took.Round(time.Millisecond), res.Seed)
 	var ops []string
