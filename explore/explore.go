@@ -37,6 +37,9 @@ type Config struct {
 	// again, up to EvaluationTimeout (default 2m) after its creation.
 	Evaluations       bool
 	EvaluationTimeout time.Duration
+	// ShrinkTime bounds how long shrinking replays candidates (default 2m): a failure that
+	// takes long to show (an evaluation that never ends) makes each replay long.
+	ShrinkTime time.Duration
 	// Fresh, when set, gives shrinking a new, empty target for each replay (the reference
 	// server can); its second result releases it. Without it, replays go to Client.
 	Fresh func() (*httpclient.Client, func(), error)
@@ -72,6 +75,9 @@ type Failure struct {
 	Answer string
 	// Steps are the calls sent, in order, with their exchanges; the last one broke the property.
 	Steps []Step
+	// Unfinished says that shrinking stopped at its time or replay bound: a shorter sequence
+	// may exist.
+	Unfinished bool
 }
 
 // Step is a call and the exchanges it made.
@@ -86,6 +92,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.EvaluationTimeout <= 0 {
 		c.EvaluationTimeout = 2 * time.Minute
+	}
+	if c.ShrinkTime <= 0 {
+		c.ShrinkTime = 2 * time.Minute
 	}
 	return c
 }
@@ -236,6 +245,9 @@ func (f *Failure) String() string {
 			s += fmt.Sprintf("\n     %s %s -> %d", ex.Method, ex.URL, ex.Status)
 		}
 		s += "\n"
+	}
+	if f.Unfinished {
+		s += "(shrinking stopped at its time or replay bound: a shorter sequence may exist)\n"
 	}
 	if f.Answer != "" {
 		s += "\nThe call that broke it:\n" + f.Answer

@@ -290,3 +290,19 @@ func targetURL(t *testing.T, fault string, log ...*requestLog) (*httpclient.Clie
 	}
 	return c, base
 }
+
+// Shrinking stops at its time bound, and the failure says a shorter sequence may exist.
+func TestShrinkingStopsAtItsBound(t *testing.T) {
+	client, _ := targetURL(t, "displayname-truncated")
+	cfg := config(client, "displayname-truncated", 600)
+	cfg.Seed = 1
+	r, _ := explore.Run(context.Background(), cfg)
+	if r.Failure == nil {
+		t.Fatal("the fault was not found")
+	}
+	cfg.ShrinkTime = time.Nanosecond
+	small, replays := explore.Shrink(context.Background(), cfg, r.Failure)
+	if replays != 0 || !small.Unfinished || len(small.Steps) != len(r.Failure.Steps) || !strings.Contains(small.String(), "shrinking stopped at its time or replay bound") {
+		t.Errorf("expected no replay and the failure as found, marked unfinished; got %d replays, %d of %d steps:\n%s", replays, len(small.Steps), len(r.Failure.Steps), small)
+	}
+}

@@ -49,15 +49,22 @@ func replay(ctx context.Context, cfg Config, calls []Call) ([]Step, *violation, 
 }
 
 // Shrink looks for a shorter sequence of the failure's calls that breaks the same property,
-// replaying candidates against the target (at most maxReplays times): first without whole
+// replaying candidates against the target (at most maxReplays times, within Config.ShrinkTime): first without whole
 // chunks of calls, then without single calls. Leaving out a call that created a session or a
 // prompt leaves out the calls that named it and renumbers the others, so that every call
 // still names the object it named. It returns the shortest failure it saw.
 func Shrink(ctx context.Context, cfg Config, f *Failure) (*Failure, int) {
+	cfg = cfg.withDefaults()
 	best := f
 	replays := 0
+	deadline := time.Now().Add(cfg.ShrinkTime)
+	stopped := false
 	try := func(candidate []Call) bool {
-		if len(candidate) == 0 || replays >= maxReplays || ctx.Err() != nil {
+		if len(candidate) == 0 {
+			return false
+		}
+		if replays >= maxReplays || ctx.Err() != nil || time.Now().After(deadline) {
+			stopped = true
 			return false
 		}
 		replays++
@@ -84,6 +91,11 @@ func Shrink(ctx context.Context, cfg Config, f *Failure) (*Failure, int) {
 			// On success best.Steps is shorter and the calls after start moved up: try the
 			// same start again.
 		}
+	}
+	if stopped {
+		unfinished := *best
+		unfinished.Unfinished = true
+		return &unfinished, replays
 	}
 	return best, replays
 }

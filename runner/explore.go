@@ -29,7 +29,7 @@ const exploreSynopsis = "copilotconf explore [--seed N] [--steps N] [--duration 
 
 const exploreHelp = `copilotconf explore sends random sequences of calls to the target and checks every answer
 against a model of the objects the exploration created, and against the schemas and protocol
-rules of the suites. A broken property is shrunk to a short sequence, printed, and saved in
+rules of the suites. A broken property is shrunk to a short sequence (for at most 2 minutes), printed, and saved in
 --report-dir as failure.txt and replay.sh (curl commands; the token is read from
 COPILOTCONF_TOKEN); junit.xml has one test case per property checked.
 
